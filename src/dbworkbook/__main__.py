@@ -1,0 +1,174 @@
+"""``python -m dbworkbook <command>``: the workbook's command line (the Makefile wraps it).
+
+    up [NAMES]       start the embedded servers (postgres, mongo, redis; all by default)
+    down [NAMES]     stop them (data is kept)
+    status           one line per server
+    logs [NAME]      the last lines of a server's log
+    doctor           check Python, platform, virtualenv, ports and servers on one screen
+    seed             generate and load the dataset (idempotent; DBWB_SCALE or --scale)
+    reset            restore the seeded state exactly
+    bench            measure bulk-load speed against the usual tutorial ways
+    progress         exercises done per notebook
+    reset-progress   forget exercise progress
+    student [DIR]    write the student edition (solutions replaced by placeholders)
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import settings as _settings
+from .servers import ServerError, servers, tail
+
+
+def _embedded_only(cfg) -> bool:
+    if cfg.backend == "embedded":
+        return True
+    where = "docker compose (make docker-up / docker-down)" if cfg.backend == "docker" else "you"
+    print(f"DBWB_BACKEND={cfg.backend}: the servers are managed by {where}, not by dbworkbook.")
+    return False
+
+
+def cmd_up(args) -> int:
+    cfg = _settings.get()
+    if not _embedded_only(cfg):
+        return 0
+    failed = 0
+    for server in servers(args.names, cfg):
+        try:
+            print(server.start(), flush=True)
+        except ServerError as exc:
+            failed += 1
+            print(f"ERROR: {exc}", file=sys.stderr, flush=True)
+    return 1 if failed else 0
+
+
+def cmd_down(args) -> int:
+    cfg = _settings.get()
+    if not _embedded_only(cfg):
+        return 0
+    for server in servers(args.names, cfg):
+        print(server.stop(), flush=True)
+    return 0
+
+
+def cmd_status(args) -> int:
+    cfg = _settings.get()
+    print(f"backend: {cfg.backend} · scale: {cfg.scale} · state: {cfg.state_dir}")
+    if cfg.backend != "embedded":
+        from .connect import ping_all
+
+        ok = True
+        for name, result in ping_all().items():
+            ok &= result.startswith("ok")
+            print(f"  {name:<9} {result}")
+        return 0 if ok else 1
+    all_up = True
+    for server in servers(None, cfg):
+        st = server.status()
+        all_up &= st.running
+        state = "running" if st.running else "stopped"
+        pid = f"pid {st.pid}" if st.pid else ""
+        print(f"  {st.label:<11} {state:<8} 127.0.0.1:{st.port:<6} {pid:<11} {st.detail}")
+    return 0 if all_up else 3
+
+
+def cmd_logs(args) -> int:
+    cfg = _settings.get()
+    for server in servers(args.names, cfg):
+        print(f"--- {server.log_path} ---")
+        print(tail(server.log_path, args.lines))
+    return 0
+
+
+def cmd_doctor(args) -> int:
+    from .doctor import run
+
+    return run()
+
+
+def cmd_seed(args) -> int:
+    from .datasets import cli_seed
+
+    return cli_seed(scale=args.scale, force=args.force)
+
+
+def cmd_reset(args) -> int:
+    from .datasets import cli_reset
+
+    return cli_reset(scale=args.scale)
+
+
+def cmd_bench(args) -> int:
+    from .datasets import cli_bench
+
+    return cli_bench(scale=args.scale)
+
+
+def cmd_progress(args) -> int:
+    from .exercises.progress import print_progress
+
+    return print_progress()
+
+
+def cmd_reset_progress(args) -> int:
+    from .exercises.progress import reset_progress
+
+    return reset_progress()
+
+
+def cmd_student(args) -> int:
+    from .exercises.student import write_student_edition
+
+    return write_student_edition(args.source, args.target)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m dbworkbook", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, func, help_ in [
+        ("up", cmd_up, "start the embedded servers"),
+        ("down", cmd_down, "stop the embedded servers (data is kept)"),
+        ("logs", cmd_logs, "show the last lines of server logs"),
+    ]:
+        p = sub.add_parser(name, help=help_)
+        p.add_argument("names", nargs="*", choices=None,
+                       metavar="NAME", help="postgres, mongo, redis (default: all)")
+        if name == "logs":
+            p.add_argument("-n", "--lines", type=int, default=30)
+        p.set_defaults(func=func)
+    sub.add_parser("status", help="one line per server").set_defaults(func=cmd_status)
+    sub.add_parser("doctor", help="check the environment on one screen").set_defaults(func=cmd_doctor)
+    for name, func, help_ in [
+        ("seed", cmd_seed, "generate and load the dataset (idempotent)"),
+        ("reset", cmd_reset, "restore the seeded state exactly"),
+        ("bench", cmd_bench, "measure bulk-load speed"),
+    ]:
+        p = sub.add_parser(name, help=help_)
+        p.add_argument("--scale", choices=_settings.SCALES, default=None)
+        if name == "seed":
+            p.add_argument("--force", action="store_true", help="reload even if the fingerprint matches")
+        p.set_defaults(func=func)
+    sub.add_parser("progress", help="exercises done per notebook").set_defaults(func=cmd_progress)
+    sub.add_parser("reset-progress", help="forget exercise progress").set_defaults(func=cmd_reset_progress)
+    p = sub.add_parser("student", help="write the student edition")
+    p.add_argument("--source", default="notebooks")
+    p.add_argument("--target", default="student")
+    p.set_defaults(func=cmd_student)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ServerError, RuntimeError) as exc:
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
