@@ -1,1 +1,16 @@
-"""Database Workbook helpers."""
+"""Database Workbook: the helpers every notebook imports.
+
+    import dbworkbook as wb
+    nb = wb.setup("03", postgres=True)      # connect, verify the dataset, reset what 03 owns
+    plan = wb.explain(nb.pg, "SELECT ...")  # PostgreSQL plan as a tree
+    wb.timeit(lambda: ...)                  # median milliseconds
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .display import Plan, MongoPlan, explain, mongo_explain, plot_timings, ratio, timeit
+from .lesson import Lesson, setup
+
+__all__ = ["setup", "Lesson", "explain", "mongo_explain", "Plan", "MongoPlan", "timeit", "ratio",
+           "plot_timings", "__version__"]

@@ -10,7 +10,8 @@
     bench            measure bulk-load speed against the usual tutorial ways
     progress         exercises done per notebook
     reset-progress   forget exercise progress
-    student [DIR]    write the student edition (solutions replaced by placeholders)
+    student          write the student edition (solutions replaced by placeholders)
+    test [ARGS]      unit tests + every notebook under nbval (starts and stops the servers)
 """
 from __future__ import annotations
 
@@ -123,6 +124,12 @@ def cmd_student(args) -> int:
     return write_student_edition(args.source, args.target)
 
 
+def cmd_test(args) -> int:
+    from .testrun import run
+
+    return run(args.pytest_args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m dbworkbook", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -152,6 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
     sub.add_parser("progress", help="exercises done per notebook").set_defaults(func=cmd_progress)
     sub.add_parser("reset-progress", help="forget exercise progress").set_defaults(func=cmd_reset_progress)
+    p = sub.add_parser("test", help="run unit tests and every notebook (starts/stops servers)")
+    p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra pytest arguments")
+    p.set_defaults(func=cmd_test)
     p = sub.add_parser("student", help="write the student edition")
     p.add_argument("--source", default="notebooks")
     p.add_argument("--target", default="student")

@@ -42,16 +42,21 @@ def postgres(autocommit: bool = True, **kwargs):
         ) from None
 
 
-@lru_cache(maxsize=4)
-def _engine(url: str):
+@lru_cache(maxsize=16)
+def _engine(url: str, schema: str | None):
     import sqlalchemy
 
-    return sqlalchemy.create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=2)
+    connect_args = {"options": f"-c search_path={schema},public"} if schema else {}
+    return sqlalchemy.create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=2,
+                                    connect_args=connect_args)
 
 
-def engine():
-    """A shared SQLAlchemy engine on the workbook database (psycopg 3 driver)."""
-    return _engine(_settings.get().postgres_url("postgresql+psycopg"))
+def engine(schema: str | None = None):
+    """A shared SQLAlchemy engine on the workbook database (psycopg 3 driver).
+
+    With ``schema``, its connections use ``search_path = <schema>, public``.
+    """
+    return _engine(_settings.get().postgres_url("postgresql+psycopg"), schema)
 
 
 @lru_cache(maxsize=4)
@@ -110,7 +115,7 @@ def sqlite(path=None) -> sqlite3.Connection:
     return conn
 
 
-def sql_magic(ip=None, alias: str = "postgres") -> None:
+def sql_magic(ip=None, alias: str = "postgres", schema: str | None = None) -> None:
     """Load jupysql's %sql / %%sql in this notebook, quiet and connected to PostgreSQL.
 
     Quiet means: no connection banner, no "N rows affected" lines, and named parameters
@@ -138,7 +143,7 @@ def sql_magic(ip=None, alias: str = "postgres") -> None:
         ip.run_line_magic("config", line)
     from sql.connection import ConnectionManager
 
-    ConnectionManager.set(engine(), displaycon=False, alias=alias)
+    ConnectionManager.set(engine(schema), displaycon=False, alias=alias)
 
 
 def ping_all() -> dict[str, str]:
@@ -152,12 +157,19 @@ def ping_all() -> dict[str, str]:
     return results
 
 
+def versions(names=("postgres", "mongo", "redis", "sqlite")) -> dict[str, str]:
+    """Short server versions, e.g. {'postgres': 'PostgreSQL 18.6'}; raises if one does not answer."""
+    probes = {"postgres": _pg_version, "mongo": _mongo_version, "redis": _redis_version, "sqlite": _sqlite_version}
+    return {name: probes[name]() for name in names}
+
+
 def _pg_version() -> str:
     with postgres() as conn:
         return "PostgreSQL " + conn.execute("SHOW server_version").fetchone()[0]
 
 
 def _mongo_version() -> str:
+    mongo()  # a clear message when it does not answer
     info = mongo_client().server_info()
     return "MongoDB " + info["version"]
 
@@ -165,7 +177,7 @@ def _mongo_version() -> str:
 def _redis_version() -> str:
     info = redis().info("server")
     if "valkey_version" in info:
-        return f"Valkey {info['valkey_version']} (Redis {info['redis_version']} protocol)"
+        return f"Valkey {info['valkey_version']}"
     return "Redis " + info["redis_version"]
 
 

@@ -1,0 +1,99 @@
+# Database Workbook: a thin wrapper over `python -m dbworkbook`. `make` (or `make help`) lists targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+# The first Python from 3.11-3.13 found on PATH (override: make lab PYTHON=/path/to/python3.12).
+PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3; do \
+	  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not ((3,11) <= sys.version_info[:2] <= (3,13)))' 2>/dev/null; then echo $$p; break; fi; done)
+VENV    ?= .venv
+VPY     := $(VENV)/bin/python
+STAMP   := $(VENV)/.dbworkbook-installed
+SCALE   ?=
+JUPYTER_ARGS ?=
+WB      := $(VPY) -m dbworkbook
+
+.PHONY: help install lab up down status logs seed reset bench doctor test test-unit test-notebooks \
+        progress reset-progress student docker-up docker-down docker-config audit clean
+
+help: ## list the targets (this screen)
+	@echo "Database Workbook: make <target>"
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "ERROR: the workbook needs Python 3.11, 3.12 or 3.13 and none was found on PATH."; \
+	  echo "       Install one (python.org, your package manager, pyenv or conda: see environment.yml),"; \
+	  echo "       or point to it: make lab PYTHON=/path/to/python3.12"; exit 1; fi
+	@if [ ! -x "$(VPY)" ]; then echo "Creating $(VENV) with $$($(PYTHON) --version)"; $(PYTHON) -m venv $(VENV); fi
+	@$(VPY) -c 'import sys; sys.exit(not ((3,11) <= sys.version_info[:2] <= (3,13)))' || { \
+	  echo "ERROR: $(VENV) uses $$($(VPY) --version), but the workbook supports Python 3.11-3.13."; \
+	  echo "       Remove it (rm -rf $(VENV)) and run make again."; exit 1; }
+	$(VPY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(VPY) -m pip install --quiet --disable-pip-version-check -e .
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv (if missing) and install the workbook and its pinned dependencies
+
+lab: install ## set everything up and open JupyterLab on notebooks/ (JUPYTER_ARGS=--no-browser)
+	$(WB) up
+	$(WB) seed $(if $(SCALE),--scale $(SCALE))
+	$(WB) status
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(JUPYTER_ARGS)
+
+test: install ## run the whole test suite: unit tests and every notebook under nbval (starts/stops servers)
+	$(WB) test
+
+test-unit: install ## only the helper package's unit tests (servers must be up: make up)
+	$(VENV)/bin/pytest tests
+
+test-notebooks: install ## only the notebooks under nbval (servers must be up and seeded)
+	DBWB_STRICT_CHECKS=1 DBWB_PROGRESS=0 $(VENV)/bin/pytest notebooks --nbval --nbval-current-env \
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 300 -p no:cacheprovider
+
+up: install ## start PostgreSQL, MongoDB and Redis (embedded backend)
+	$(WB) up
+
+down: install ## stop the embedded servers (data is kept)
+	$(WB) down
+
+status: install ## show which servers run, where, and their versions
+	$(WB) status
+
+logs: install ## the last lines of each server's log
+	$(WB) logs
+
+seed: install ## generate and load the dataset (idempotent; SCALE=small|medium|large)
+	$(WB) seed $(if $(SCALE),--scale $(SCALE))
+
+reset: install ## restore the seeded dataset exactly (notebooks reset their own objects)
+	$(WB) reset $(if $(SCALE),--scale $(SCALE))
+
+bench: install ## benchmark bulk loading against the usual tutorial ways (SCALE=...)
+	$(WB) bench $(if $(SCALE),--scale $(SCALE))
+
+doctor: ## check Python, platform, .venv, ports and servers on one screen
+	@if [ -x "$(VPY)" ]; then $(WB) doctor; else \
+	  echo "✗ $(VENV) is missing: run 'make lab' (or 'make install') first."; \
+	  echo "  Python found for it: $(if $(PYTHON),$(PYTHON) ($$($(PYTHON) --version 2>&1)),none of 3.11-3.13 on PATH)"; exit 1; fi
+
+progress: install ## exercises done per notebook
+	$(WB) progress
+
+reset-progress: install ## forget exercise progress
+	$(WB) reset-progress
+
+student: install ## write the student edition (solutions replaced by placeholders) to student/
+	$(WB) student --source notebooks --target student
+
+audit: install ## audit notebooks: unexecuted cells, stored errors/warnings, ignores without asserts
+	$(VENV)/bin/pytest tests/test_notebook_audit.py -q
+
+docker-up: ## start the servers with Docker Compose (official images, same ports)
+	docker compose -f docker/compose.yml up -d --wait
+
+docker-down: ## stop the Docker Compose servers (volumes are kept)
+	docker compose -f docker/compose.yml down
+
+clean: ## stop servers and delete .venv and all workbook data (.dbworkbook)
+	-@[ -x "$(VPY)" ] && $(WB) down || true
+	rm -rf $(VENV) .dbworkbook student

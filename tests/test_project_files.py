@@ -1,0 +1,119 @@
+"""The project's own files agree with each other: pins, compose file, Makefile, README."""
+from __future__ import annotations
+
+import re
+import subprocess
+import tomllib
+from pathlib import Path
+
+import yaml
+
+from dbworkbook import settings
+from dbworkbook.servers.postgres import SERVER_SETTINGS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _pyproject_deps() -> list[str]:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+
+
+def test_dependencies_are_pinned():
+    for dep in _pyproject_deps():
+        assert re.fullmatch(r"[A-Za-z0-9_.\-]+(\[[a-z,]+\])?==[0-9][0-9A-Za-z.]*", dep), f"not pinned: {dep}"
+
+
+def test_environment_yml_matches_pyproject():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
+    assert "-e ." in pip, "environment.yml must install the workbook itself (-e .)"
+    assert sorted(p for p in pip if p != "-e .") == sorted(_pyproject_deps())
+    python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python="))
+    version = tuple(int(x) for x in python.split("=")[1].split("."))
+    assert (3, 11) <= version <= (3, 13)
+
+
+def _compose() -> dict:
+    return yaml.safe_load((ROOT / "docker" / "compose.yml").read_text())
+
+
+def test_compose_images_and_ports_match_settings():
+    services = _compose()["services"]
+    assert services["postgres"]["image"] == "postgres:18"
+    assert services["mongo"]["image"] == "mongo:8"
+    assert services["redis"]["image"] == "redis:8"
+    inner = {"postgres": 5432, "mongo": 27017, "redis": 6379}
+    for name, port in settings.DEFAULT_PORTS.items():
+        assert services[name]["ports"] == [f"127.0.0.1:{port}:{inner[name]}"], name
+        assert "healthcheck" in services[name], name
+        volumes = [v.split(":")[0] for v in services[name]["volumes"]]
+        assert any(v in _compose()["volumes"] for v in volumes), f"{name} needs a named volume"
+
+
+def test_compose_credentials_and_settings_match_embedded():
+    services = _compose()["services"]
+    env = services["postgres"]["environment"]
+    assert env == {"POSTGRES_USER": settings.PG_USER, "POSTGRES_PASSWORD": settings.PG_PASSWORD,
+                   "POSTGRES_DB": settings.PG_DATABASE}
+    cmd = services["postgres"]["command"]
+    pairs = dict(cmd[i + 1].split("=", 1) for i, arg in enumerate(cmd) if arg == "-c")
+    assert pairs == SERVER_SETTINGS
+    mongo_cmd = services["mongo"]["command"]
+    assert "--replSet" in mongo_cmd
+    assert f"ttlMonitorSleepSecs={settings.MONGO_TTL_SWEEP_SECONDS}" in mongo_cmd
+    assert (ROOT / "docker" / "postgres-init" / "01-extensions.sql").exists()
+
+
+def test_docker_urls_equal_embedded_urls(monkeypatch):
+    monkeypatch.setenv("DBWB_BACKEND", "docker")
+    docker = settings.get()
+    monkeypatch.setenv("DBWB_BACKEND", "embedded")
+    embedded = settings.get()
+    assert docker.postgres_url() == embedded.postgres_url()
+    assert docker.mongo_url == embedded.mongo_url and docker.redis_url == embedded.redis_url
+
+
+def test_external_backend_reads_urls(monkeypatch):
+    monkeypatch.setenv("DBWB_BACKEND", "external")
+    monkeypatch.setenv("DBWB_POSTGRES_URL", "postgresql://u:p@db.example:5432/x")
+    monkeypatch.delenv("DBWB_MONGO_URL", raising=False)
+    cfg = settings.get()
+    assert cfg.postgres_url("postgresql+psycopg") == "postgresql+psycopg://u:p@db.example:5432/x"
+    try:
+        cfg.mongo_url
+    except RuntimeError as exc:
+        assert "DBWB_MONGO_URL" in str(exc)
+    else:
+        raise AssertionError("a missing URL must raise a clear error")
+
+
+def test_bad_settings_say_what_to_do(monkeypatch):
+    for var, value, expected in [("DBWB_BACKEND", "podman", "choose one of"),
+                                 ("DBWB_SCALE", "huge", "choose one of"),
+                                 ("DBWB_PG_PORT", "abc", "not a port"),
+                                 ("DBWB_REDIS_PORT", "80", "outside")]:
+        monkeypatch.setenv(var, value)
+        try:
+            settings.get()
+        except RuntimeError as exc:
+            assert expected in str(exc) and var in str(exc)
+        else:
+            raise AssertionError(f"{var}={value} must be refused")
+        monkeypatch.delenv(var)
+
+
+def test_make_help_lists_every_target():
+    out = subprocess.run(["make", "-s", "help"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    targets = re.findall(r"^([a-z][a-z-]+):", (ROOT / "Makefile").read_text(), re.M)
+    for target in targets:
+        assert target in out, f"make help does not list {target}"
+    for needed in ("lab", "test", "up", "down", "status", "seed", "reset", "bench", "doctor",
+                   "progress", "reset-progress", "student", "docker-up", "docker-down"):
+        assert needed in targets
+
+
+def test_readme_opens_with_the_two_commands():
+    text = (ROOT / "README.md").read_text()
+    head = text[: text.find("\n## ", text.find("## ") + 3)]
+    assert "make lab" in head and "make test" in head
+    assert (ROOT / ".ci" / "run").read_text().strip().endswith("make test")
