@@ -15,8 +15,10 @@ Timing:
     ms = timeit(lambda: conn.execute(sql).fetchall())      # median of repeats, in milliseconds
     plot_timings({"before": a, "after": b}, title=...)      # a labelled bar chart (log scale)
 
-Tree lines never show times or costs unless asked (``plan.tree(timing=True)``), so a cell that
-prints ``plan.tree()`` can keep its output under nbval when the plan shape is stable.
+Tree lines never show times or costs unless asked (``plan.tree(timing=True)``). Row estimates
+come from ANALYZE's random sample, so they can differ between runs on big tables:
+``plan.tree(estimates=False)`` shows node types, conditions and actual rows only, which is stable
+when the plan shape is.
 """
 from __future__ import annotations
 
@@ -61,13 +63,12 @@ class PlanNode:
                 if isinstance(value, list):
                     value = ", ".join(value)
                 details.append(f"{name}: {value}")
-        if estimates:
-            est = f"rows est {r.get('Plan Rows', '?')}"
-            if "Actual Rows" in r:
-                loops = r.get("Actual Loops", 1)
-                actual = r["Actual Rows"]
-                est += f" / actual {actual:g}" + (f" ×{loops} loops" if loops and loops > 1 else "")
-            details.append(est)
+        rows = [f"rows est {r.get('Plan Rows', '?')}"] if estimates else []
+        if "Actual Rows" in r:
+            loops = r.get("Actual Loops", 1)
+            rows.append(f"actual {r['Actual Rows']:g}" + (f" ×{loops} loops" if loops and loops > 1 else ""))
+        if rows:
+            details.append(" / ".join(rows) if estimates else "rows " + rows[0])
         if "Heap Fetches" in r:
             details.append(f"heap fetches {r['Heap Fetches']}")
         if buffers and ("Shared Hit Blocks" in r):

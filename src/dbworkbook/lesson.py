@@ -93,7 +93,6 @@ class Lesson:
             with connect.postgres() as conn:
                 conn.execute(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
                 conn.execute(f"CREATE SCHEMA {self.schema}")
-                conn.execute("SELECT pg_stat_statements_reset()")
         if "mongo" in self.uses:
             for name in self.db.list_collection_names():
                 if name.startswith(self.prefix):
