@@ -1,0 +1,487 @@
+"""The exercise checker against the live servers: wrong answers of every kind get the right message.
+
+Fixtures are scratch objects only (PostgreSQL schema test_exercises, MongoDB collections
+test_exercises_*, Redis db 14), created by the demo catalog and dropped at the end.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from dbworkbook.exercises import (MongoQuery, MongoState, RedisTask, SQLQuery, SQLState, column_on,
+                                  constraint_on, exercise, expires, index_on, key_is, mongo_index,
+                                  persistent, returns, trigger_on)
+from dbworkbook.exercises import catalog, core, progress
+from dbworkbook.exercises.catalog import demo
+from dbworkbook.exercises.redisdb import client as redis_client
+from dbworkbook.exercises.sql import pg_plan_problem, split_sql
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fixtures():
+    from dbworkbook import connect
+
+    try:
+        connect.ping_all()
+        demo.install_fixtures()
+    except connect.ConnectionFailed as exc:  # pragma: no cover - servers down
+        pytest.skip(f"servers not running: {exc}")
+    yield
+    demo.remove_fixtures()
+
+
+@pytest.fixture(autouse=True)
+def quiet_env(monkeypatch):
+    monkeypatch.setenv("DBWB_PROGRESS", "0")
+    monkeypatch.delenv("DBWB_PROGRESS_FILE", raising=False)
+    monkeypatch.delenv("DBWB_STRICT_CHECKS", raising=False)
+
+
+def fails(ex, answer) -> str:
+    result = ex.check(answer, strict=False, quiet=True, record=False)
+    assert not result.passed, result.message
+    assert result.message.startswith(f"✗ {ex.id} ")
+    assert "Traceback" not in result.message
+    return result.message
+
+
+def passes(ex, answer) -> None:
+    result = ex.check(answer, strict=False, quiet=True, record=False)
+    assert result.passed, result.message
+    assert result.message == f"✓ {ex.id} passed — {ex.title}"
+
+
+# --------------------------------------------------------------------------- every demo exercise
+@pytest.mark.parametrize("ex_id", [ex.id for ex in catalog.all_exercises(include_demo=True) if ex.notebook == "demo"])
+def test_demo_references_pass_and_empty_answers_fail(ex_id):
+    ex = exercise(ex_id)
+    passes(ex, ex.solution)
+    for empty in (None, ..., "", [], {}):
+        assert "You have not written an answer yet: replace the placeholder with your" in fails(ex, empty)
+
+
+def test_a_pass_prints_exactly_one_line(capsys):
+    ex = exercise("demo.pg_query")
+    result = ex.check(ex.solution)
+    assert result and result.passed
+    assert capsys.readouterr().out == "✓ demo.pg_query passed — List the Norwegian authors by name\n"
+
+
+def test_a_failure_prints_one_block_and_does_not_raise(capsys):
+    ex = exercise("demo.pg_query")
+    result = ex.check("SELECT name, country FROM authors")
+    assert not result
+    out = capsys.readouterr().out
+    assert out == result.message + "\n"
+    assert out.startswith("✗ demo.pg_query not yet — List the Norwegian authors by name\n")
+
+
+def test_strict_raises_with_the_message(monkeypatch):
+    ex = exercise("demo.pg_query")
+    with pytest.raises(AssertionError, match="returns 50 rows; the expected result has 10"):
+        ex.check("SELECT name, country FROM authors", strict=True)
+    with pytest.raises(AssertionError, match="not yet"):
+        ex.assert_passes("SELECT 1, 2")
+    monkeypatch.setenv("DBWB_STRICT_CHECKS", "1")
+    with pytest.raises(AssertionError, match="You have not written an answer yet"):
+        ex.check("-- write your SQL here")
+    assert ex.check(ex.solution).passed  # a pass never raises
+
+
+# --------------------------------------------------------------------------- PostgreSQL queries
+def test_pg_missing_rows():
+    msg = fails(exercise("demo.pg_query"), "SELECT name, country FROM authors WHERE country = 'NO' AND id < 20 ORDER BY name")
+    assert "Your query returns 4 rows; the expected result has 10." in msg
+    assert "Missing rows (6, first 3 shown):\n      ('Author 21', 'NO')\n      ('Author 26', 'NO')" in msg
+    assert "Unexpected" not in msg
+
+
+def test_pg_extra_rows_and_duplicates():
+    ex = exercise("demo.pg_query")
+    msg = fails(ex, "SELECT name, country FROM authors WHERE country IN ('NO', 'NL') ORDER BY name")
+    assert "Unexpected rows (10, first 3 shown):\n      ('Author 10', 'NL')" in msg
+    msg = fails(ex, "SELECT name, country FROM authors WHERE country = 'NO' UNION ALL "
+                    "SELECT name, country FROM authors WHERE id = 6")
+    assert "Your query returns 11 rows; the expected result has 10." in msg
+    assert "Unexpected rows (1):\n      ('Author 6', 'NO')" in msg
+
+
+def test_pg_wrong_order_only_when_ordered():
+    ex = exercise("demo.pg_query")
+    wrong_order = "SELECT name, country FROM authors WHERE country = 'NO' ORDER BY name DESC"
+    msg = fails(ex, wrong_order)
+    assert "The rows are right but in the wrong order: row 1 should be ('Author 1', 'NO'), yours is ('Author 6', 'NO')." in msg
+    passes(dataclasses.replace(ex, ordered=False), wrong_order)
+
+
+def test_pg_columns():
+    ex = exercise("demo.pg_query")
+    msg = fails(ex, "SELECT name FROM authors WHERE country = 'NO' ORDER BY name")
+    assert "Your query returns 1 column (name); the expected result has 2 (name, country)." in msg
+    renamed = "SELECT name AS author, country FROM authors WHERE country = 'NO' ORDER BY name"
+    passes(ex, renamed)  # names are compared only when columns=True
+    named = dataclasses.replace(ex, columns=True)
+    msg = fails(named, renamed)
+    assert "Wrong column names: yours are (author, country); expected (name, country)." in msg
+    passes(named, "SELECT country, name FROM authors WHERE country = 'NO' ORDER BY name")  # matched by name
+
+
+def test_pg_numeric_tolerance_and_types():
+    ex = SQLQuery(id="demo.t1", title="A third", task="-", schema=demo.SCHEMA, solution="SELECT 1.0 / 3 AS x, 2 AS n")
+    passes(ex, "SELECT 0.33333333334::float8, 2.0")
+    assert "Missing rows (1):\n      (0.3333333333333333333" in fails(ex, "SELECT 0.34, 2")
+    passes(dataclasses.replace(ex, tolerance=0.01), "SELECT 0.334, 2")
+
+
+def test_pg_invalid_sql_shows_the_database_error():
+    ex = exercise("demo.pg_query")
+    msg = fails(ex, "SELEC name FROM authors")
+    assert msg.splitlines()[1:4] == ['  PostgreSQL says: syntax error at or near "SELEC"',
+                                     "  LINE 1: SELEC name FROM authors", "          ^"]
+    assert 'PostgreSQL says: relation "authorz" does not exist' in fails(ex, "SELECT name, country FROM authorz")
+
+
+def test_pg_statement_timeout():
+    ex = SQLQuery(id="demo.t2", title="Slow", task="-", schema=demo.SCHEMA, solution="SELECT 1", timeout=0.3)
+    msg = fails(ex, "SELECT 1 FROM pg_sleep(3)")
+    assert "Your query ran longer than 0.3 s (statement timeout)" in msg
+
+
+def test_pg_full_scan_plan():
+    ex = exercise("demo.pg_index_scan")
+    msg = fails(ex, "SELECT title FROM books WHERE title = 'Book 4242'")
+    assert "The plan scans the whole table (Seq Scan on books): no index serves this query." in msg
+
+
+def test_pg_plan_problem_with_a_required_node():
+    seq = [{"Node Type": "Seq Scan", "Relation Name": "posts"}]
+    idx = [{"Node Type": "Index Scan", "Relation Name": "posts"}]
+    assert pg_plan_problem(seq, True) == ["The plan scans the whole table (Seq Scan on posts): no index serves this query."]
+    assert pg_plan_problem(idx, True) == []
+    assert pg_plan_problem(idx, "Index Only Scan") == ["The plan has no Index Only Scan: it uses Index Scan on posts."]
+    assert pg_plan_problem([{"Node Type": "Index Only Scan"}], "Index Only Scan") == []
+
+
+def test_pg_answers_are_rolled_back_and_may_hold_several_statements():
+    ex = exercise("demo.pg_query")
+    fails(ex, "DELETE FROM authors RETURNING name, country")
+    passes(ex, "SELECT 1; SELECT name, country FROM authors WHERE country = 'NO' ORDER BY name;")
+    passes(ex, ex.solution)  # the authors are still there
+    assert "Your SQL returns no rows at all" in fails(ex, "CREATE TEMP TABLE x (a int)")
+    assert "Your answer should be SQL text (a string), not dict." in fails(ex, {"a": 1})
+
+
+def test_split_sql_respects_quotes_comments_and_dollar_quotes():
+    script = """SELECT ';' AS a; -- comment; still comment
+    /* block; */ CREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; $body$ LANGUAGE sql;
+    -- only a comment;
+    SELECT "odd;name" FROM t"""
+    parts = split_sql(script)
+    assert len(parts) == 3
+    assert parts[0] == "SELECT ';' AS a"
+    assert parts[1].endswith("$body$ SELECT 1; $body$ LANGUAGE sql")
+    assert parts[2].endswith('SELECT "odd;name" FROM t')
+
+
+# --------------------------------------------------------------------------- PostgreSQL DDL/state
+def test_pg_state_placeholder_fails_after_the_reference_ran():
+    ex = exercise("demo.pg_ddl")
+    passes(ex, ex.solution)
+    assert "You have not written an answer yet" in fails(ex, "-- write your SQL here")
+    msg = fails(ex, "SELECT 1")  # runs, changes nothing: setup has removed the reference's index
+    assert "Missing an index on books (author_id). Indexes on books now: books_pkey (id) unique." in msg
+
+
+def test_pg_state_wrong_index_names_what_is_missing():
+    ex = exercise("demo.pg_ddl")
+    msg = fails(ex, "CREATE INDEX ON books (year)")
+    assert "Missing an index on books (author_id). Indexes on books now: books_pkey (id) unique; books_year_idx (year)." in msg
+    assert "does not use an index yet. The plan scans the whole table (Seq Scan on books)" in msg
+    unique = dataclasses.replace(ex, expect=[index_on("books", ["author_id"], unique=True)])
+    assert "Index books_author_idx is on the right columns but is not unique." in fails(unique, ex.solution)
+    partial = dataclasses.replace(ex, expect=[index_on("books", ["author_id"], partial="year > 2000")])
+    passes(partial, "CREATE INDEX ON books (author_id) WHERE year > 2000")
+    assert "has no WHERE clause; expected WHERE year > 2000" in fails(partial, ex.solution)
+    expr = dataclasses.replace(ex, expect=[index_on("books", ["lower(title)"], expression=True)])
+    passes(expr, "CREATE INDEX ON books (lower(title))")
+
+
+def test_pg_state_ddl_error():
+    msg = fails(exercise("demo.pg_ddl"), "CREATE INDEX ON books (author)")
+    assert 'PostgreSQL says: column "author" does not exist' in msg
+    msg = fails(exercise("demo.pg_ddl"), "SELECT 1; CREATE INDEX ON bookz (author_id)")
+    assert 'Statement 2 failed — PostgreSQL says: relation "bookz" does not exist' in msg
+
+
+ACCOUNTS_SETUP = """
+DROP TABLE IF EXISTS accounts;
+DROP FUNCTION IF EXISTS touch_account();
+CREATE TABLE accounts (id int PRIMARY KEY, email text, balance numeric, updated_at timestamptz);
+"""
+ACCOUNTS_SOLUTION = """
+ALTER TABLE accounts ADD CONSTRAINT accounts_email_key UNIQUE (email);
+ALTER TABLE accounts ADD CHECK (balance >= 0);
+ALTER TABLE accounts ALTER COLUMN email SET NOT NULL;
+CREATE FUNCTION touch_account() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN NEW.updated_at := now(); RETURN NEW; END; $$;
+CREATE TRIGGER accounts_touch BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION touch_account();
+"""
+
+
+def test_pg_state_constraints_triggers_columns():
+    ex = SQLState(id="demo.t3", title="Guard the accounts", task="-", schema=demo.SCHEMA,
+                  setup=ACCOUNTS_SETUP, solution=ACCOUNTS_SOLUTION,
+                  expect=[constraint_on("accounts", "unique", ["email"]), constraint_on("accounts", "check", ["balance"]),
+                          column_on("accounts", "email", type="text", not_null=True),
+                          trigger_on("accounts", events="UPDATE", timing="BEFORE", for_each="ROW")])
+    try:
+        passes(ex, ACCOUNTS_SOLUTION)
+        msg = fails(ex, "ALTER TABLE accounts ADD CONSTRAINT accounts_email_key UNIQUE (email)")
+        assert "Missing a CHECK constraint on accounts (balance). Constraints on accounts now: " \
+               "accounts_email_key UNIQUE (email); accounts_pkey PRIMARY KEY (id)." in msg
+        assert "Column accounts.email should be NOT NULL." in msg
+        assert "Missing a trigger on accounts (BEFORE UPDATE). Triggers on accounts now: none." in msg
+    finally:
+        from dbworkbook import connect
+
+        with connect.postgres() as conn:
+            conn.execute(f"DROP TABLE IF EXISTS {demo.SCHEMA}.accounts; DROP FUNCTION IF EXISTS {demo.SCHEMA}.touch_account()")
+
+
+# --------------------------------------------------------------------------- SQLite
+def test_sqlite_query_feedback():
+    ex = exercise("demo.sqlite_query")
+    assert "Unexpected rows (1):\n      ('Osaka', 2753000)" not in fails(ex, "SELECT name, population FROM cities WHERE population > 5000000")
+    msg = fails(ex, "SELECT name, population FROM cities WHERE population > 500000")
+    assert "Unexpected rows (1):\n      ('Oslo', 709000)" in msg
+    assert 'SQLite says: near "SELEC": syntax error' in fails(ex, "SELEC 1")
+    slow = dataclasses.replace(ex, timeout=0.3)
+    msg = fails(slow, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*), 1 FROM c")
+    assert "Your query ran longer than 0.3 s (time limit)" in msg
+
+
+def test_sqlite_full_scan_plan():
+    ex = dataclasses.replace(exercise("demo.sqlite_query"), must_use_index=True,
+                             solution="SELECT name FROM cities WHERE country = 'NO'")
+    passes(ex, ex.solution)
+    msg = fails(ex, "SELECT name FROM cities WHERE country || '' = 'NO'")
+    assert "The plan scans the whole table (SCAN cities): no index serves this query." in msg
+
+
+# --------------------------------------------------------------------------- MongoDB queries
+def test_mongo_missing_extra_and_count():
+    ex = exercise("demo.mongo_filter")
+    msg = fails(ex, {"author": "Author 3", "year": 2013, "sku": {"$lt": 200}})
+    assert "Your query returns 3 documents; the expected result has 33." in msg
+    assert "Missing documents (30, first 3 shown):\n      {sku: 203, title: 'Book 203', author: 'Author 3', year: 2013, price: 25}" in msg
+    msg = fails(ex, {"author": "Author 3", "year": {"$gte": 2003}})
+    assert "Unexpected documents (" in msg and "Missing" not in msg
+
+
+def test_mongo_compares_by_meaning():
+    ex = exercise("demo.mongo_filter")
+    passes(ex, {"$and": [{"year": 2013}, {"author": "Author 3"}]})
+    passes(ex, [{"$match": {"year": 2013, "author": "Author 3"}}])  # a pipeline answers a filter exercise
+    passes(ex, {"filter": {"year": 2013, "author": "Author 3"}, "sort": [("sku", -1)]})  # order ignored
+
+
+def test_mongo_order_and_bad_pipeline():
+    ex = exercise("demo.mongo_pipeline")
+    wrong = [dict(stage) for stage in ex.solution[:-1]] + [{"$sort": {"_id": -1}}]
+    msg = fails(ex, wrong)
+    assert "The documents are right but in the wrong order: document 1 should be {_id: 2015, books: 66" in msg
+    assert "MongoDB says: Unrecognized pipeline stage name: '$matc'" in fails(ex, [{"$matc": {"year": 2015}}])
+    assert "Your answer should be a filter (a dict) or a pipeline (a list), not int." in fails(ex, 42)
+
+
+def test_mongo_find_spec_projection_sort_limit():
+    ex = MongoQuery(id="demo.t4", title="Three cheapest", task="-", collection=demo.BOOKS, ordered=True,
+                    solution={"filter": {"author": "Author 1"}, "projection": {"_id": 0, "title": 1, "price": 1},
+                              "sort": [("price", 1), ("sku", 1)], "limit": 3})
+    passes(ex, ex.solution)
+    msg = fails(ex, {"filter": {"author": "Author 1"}, "projection": {"_id": 0, "title": 1},
+                     "sort": {"price": 1, "sku": 1}, "limit": 3})
+    assert "Missing documents (3):\n      {title: 'Book 221', price: 5}" in msg
+    assert "Unexpected documents (3):\n      {title: 'Book 221'}" in msg
+
+
+def test_mongo_collscan():
+    ex = exercise("demo.mongo_index_scan")
+    msg = fails(ex, {"title": "Book 1234"})
+    assert "The plan is a COLLSCAN: no index serves this filter." in msg
+
+
+# --------------------------------------------------------------------------- MongoDB state
+def test_mongo_state_index_checks():
+    ex = exercise("demo.mongo_ddl")
+    passes(ex, ex.solution)
+
+    def answer(coll):
+        ...  # your code here
+
+    assert "You have not written an answer yet" in fails(ex, answer)
+    msg = fails(ex, lambda coll: coll.create_index("name"))
+    assert ("Missing an index {email: 1} with unique=True on test_exercises_users. "
+            "Indexes now: _id_ {_id: 1}; name_1 {name: 1}.") in msg
+    assert "The plan is a COLLSCAN: no index serves this filter." in msg
+    assert "Index email_1 has the right keys but is not unique." in fails(ex, lambda coll: coll.create_index("email"))
+
+    def typo(coll):
+        coll.create_index(emial, unique=True)  # noqa: F821
+
+    assert "Your function raised NameError: name 'emial' is not defined" in fails(ex, typo)
+
+
+def test_mongo_index_options():
+    ttl = MongoState(id="demo.t5", title="TTL", task="-", collection="test_exercises_sessions",
+                     setup=lambda coll: coll.drop_indexes(),
+                     solution=lambda coll: coll.create_index("at", expireAfterSeconds=3600),
+                     expect=[mongo_index("at", ttl=3600)])
+    passes(ttl, ttl.solution)
+    assert "has expireAfterSeconds=60; expected 3600" in fails(ttl, lambda coll: coll.create_index("at", expireAfterSeconds=60))
+    assert "is not a TTL index" not in fails(ttl, lambda coll: coll.create_index([("at", -1)]))
+
+
+# --------------------------------------------------------------------------- Redis
+def test_redis_missing_key_wrong_value_missing_ttl():
+    ex = exercise("demo.redis_commands")
+    msg = fails(ex, ["SET user:2:name Ada", "EXPIRE user:2:name 60"])
+    assert "Missing keys (1):\n      user:1:name = 'Ada'" in msg
+    assert "Unexpected keys (1):\n      user:2:name = 'Ada'" in msg
+    assert "user:1:name is 'Bob'; expected 'Ada'." in fails(ex, ["SET user:1:name Bob EX 60"])
+    msg = fails(ex, ["SET user:1:name Ada"])
+    assert msg.count("user:1:name has no TTL: it must expire.") == 1
+    assert "expires too late" in fails(ex, ["SET user:1:name Ada EX 3600"])
+    passes(ex, [("SET", "user:1:name", "Ada", "EX", "60")])
+    assert "Redis says: unknown command 'SETT'" in fails(ex, ["SETT user:1:name Ada"])
+
+
+def test_redis_function_answers_and_return_values():
+    ex = exercise("demo.redis_function")
+
+    def stub(r):
+        ...  # your Redis commands here
+
+    assert "You have not written an answer yet" in fails(ex, stub)
+
+    def reversed_queue(r):
+        r.lpush("jobs", "resize:1", "resize:2", "email:7")
+
+    msg = fails(ex, reversed_queue)
+    assert "jobs is list ['email:7', 'resize:2', 'resize:1']; expected list ['resize:1', 'resize:2', 'email:7']." in msg
+    assert "Your answer returned None; expected 3." in msg
+
+    def pipelined(r):
+        return r.pipeline().rpush("jobs", "resize:1", "resize:2").rpush("jobs", "email:7").execute()[-1]
+
+    passes(ex, pipelined)
+
+    def broken(r):
+        return r.incr("nope", "x")
+
+    assert "Redis says: value is not an integer or out of range" in fails(ex, broken)
+
+
+def test_redis_predicates_and_quoting():
+    ex = RedisTask(id="demo.t6", title="Greet", task="-", db=demo.REDIS_DB, compare_state=False,
+                   solution=['SET greeting "hello world"', "GET greeting"],
+                   expect=[key_is("greeting", "hello world", type="string"), persistent("greeting"),
+                           returns("hello world")])
+    passes(ex, ex.solution)
+    msg = fails(ex, ["SET greeting hello EX 5", "GET greeting"])
+    assert "greeting is 'hello'; expected 'hello world'." in msg
+    assert "greeting expires (it has a TTL); it should be persistent." in msg
+    assert "Your answer returned 'hello'; expected 'hello world'." in msg
+    setup = RedisTask(id="demo.t7", title="Pop", task="-", db=demo.REDIS_DB, setup=["RPUSH q a b c"],
+                      solution=["LPOP q"], keys="q", expect=[expires("q")])
+    assert "q has no TTL: it must expire." in fails(setup, ["LPOP q"])
+
+
+def test_redis_check_restores_the_notebooks_keys():
+    r = redis_client(demo.REDIS_DB)
+    r.flushdb()
+    r.set("lesson:key", "kept", ex=500)
+    r.hset("lesson:hash", mapping={"a": "1"})
+    ex = exercise("demo.redis_commands")
+    passes(ex, ex.solution)
+    fails(ex, ["SET lesson:key overwritten"])
+    assert sorted(r.keys("*")) == ["lesson:hash", "lesson:key"]
+    assert r.get("lesson:key") == "kept" and 0 < r.ttl("lesson:key") <= 500
+    assert r.hgetall("lesson:hash") == {"a": "1"}
+    r.flushdb()
+
+
+# --------------------------------------------------------------------------- hints and display
+def test_hints_one_at_a_time(capsys):
+    ex = exercise("demo.mongo_pipeline")
+    ex.hint()
+    ex.hint()
+    ex.hint()
+    assert capsys.readouterr().out.splitlines() == [
+        'Hint 1/2: $match first, then $group by "$year".',
+        "Hint 2/2: $sum: 1 counts; $avg averages; $sort by _id.",
+        "No more hints: see the solution in the answer key / instructor edition.",
+    ]
+    exercise("demo.mongo_pipeline").hint()  # a fresh handle starts again
+    assert capsys.readouterr().out.startswith("Hint 1/2")
+    assert "Stuck? ex.hint() reveals a hint." not in fails(ex, [{"$match": {"year": 1}}])
+
+
+def test_display_and_solution(capsys):
+    ex = exercise("demo.pg_query")
+    assert repr(ex).startswith("Exercise demo.pg_query — List the Norwegian authors by name\n\nReturn the `name`")
+    assert ex._repr_markdown_().startswith("**Exercise demo.pg_query — List the Norwegian authors by name**")
+    ex.show()
+    assert "Return the `name` and `country`" in capsys.readouterr().out
+    assert ex.solution.startswith("SELECT name, country")
+    with pytest.raises(KeyError, match="no exercise 'demo.nope'"):
+        exercise("demo.nope")
+
+
+def test_is_stub():
+    def empty(r):
+        """Docstring."""
+
+    def doing(r):
+        return r.get("x")
+
+    assert core.is_stub(empty) and not core.is_stub(doing)
+
+
+# --------------------------------------------------------------------------- progress
+def test_progress_records_and_prints(monkeypatch, tmp_path, capsys):
+    path = tmp_path / "p" / "progress.json"
+    monkeypatch.setenv("DBWB_PROGRESS_FILE", str(path))
+    fake = [dataclasses.replace(exercise("demo.pg_query"), id="03.1"),
+            dataclasses.replace(exercise("demo.sqlite_query"), id="03.2")]
+    monkeypatch.setattr(catalog, "notebooks", lambda include_demo=False: {"03": fake})
+    fake[0].check(fake[0].solution)
+    fake[1].check("SELECT 1, 2")
+    data = json.loads(path.read_text())
+    assert data["exercises"]["03.1"]["done"] is True and data["exercises"]["03.1"]["notebook"] == "03"
+    assert data["exercises"]["03.2"]["passed"] is False and data["exercises"]["03.2"]["attempts"] == 1
+    fake[0].check("SELECT 1, 2")  # a later failure does not undo "done"
+    assert json.loads(path.read_text())["exercises"]["03.1"]["done"] is True
+    capsys.readouterr()
+    assert progress.print_progress() == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.split() == ["03", "1/2", "03.1"] for line in lines), lines
+    assert any(line.split()[:2] == ["total", "1/2"] for line in lines), lines
+    assert progress.reset_progress() == 0
+    assert not path.exists()
+    assert "Exercise progress cleared" in capsys.readouterr().out
+
+
+def test_progress_switches(monkeypatch, tmp_path):
+    ex = exercise("demo.sqlite_query")
+    target = tmp_path / "elsewhere.json"
+    monkeypatch.setenv("DBWB_PROGRESS", str(target))
+    ex.check(ex.solution, quiet=True)
+    assert json.loads(target.read_text())["exercises"]["demo.sqlite_query"]["passed"] is True
+    monkeypatch.setenv("DBWB_PROGRESS", "0")
+    assert progress.progress_path() is None and progress.record(ex, True) is False
+    monkeypatch.setenv("DBWB_PROGRESS_FILE", "/proc/no-such-dir/progress.json")  # unwritable
+    assert progress.record(ex, True) is False
+    assert ex.check(ex.solution, quiet=True).passed  # never crashes the notebook
