@@ -117,3 +117,11 @@ def test_readme_opens_with_the_two_commands():
     head = text[: text.find("\n## ", text.find("## ") + 3)]
     assert "make lab" in head and "make test" in head
     assert (ROOT / ".ci" / "run").read_text().strip().endswith("make test")
+
+
+def test_redis_client_honours_db():
+    """redis-py lets the URL's /0 win over db=: a notebook's client must really be on its db."""
+    from dbworkbook import connect
+
+    assert connect.redis(db=8).client_info()["db"] == "8"
+    assert connect.redis().client_info()["db"] == "0"

@@ -87,12 +87,21 @@ def mongo(database: str = _settings.MONGO_DATABASE, check: bool = True):
     return client[database]
 
 
-def redis(decode_responses: bool = True, **kwargs):
-    """A redis-py client (responses decoded to str unless asked otherwise)."""
+def redis(db: int | None = None, decode_responses: bool = True, **kwargs):
+    """A redis-py client (responses decoded to str unless asked otherwise).
+
+    ``db`` selects the logical database (the URL's own, usually 0, by default). redis-py lets a
+    database number in the URL path win over a ``db=`` argument, so the path is rewritten here.
+    """
     import redis as redis_py
+    from urllib.parse import urlsplit, urlunsplit
 
     cfg = _settings.get()
-    client = redis_py.Redis.from_url(cfg.redis_url, decode_responses=decode_responses, **kwargs)
+    url = cfg.redis_url
+    if db is not None:
+        parts = urlsplit(url)
+        url = urlunsplit((parts.scheme, parts.netloc, f"/{int(db)}", parts.query, parts.fragment))
+    client = redis_py.Redis.from_url(url, decode_responses=decode_responses, **kwargs)
     try:
         client.ping()
     except redis_py.exceptions.ConnectionError as exc:
