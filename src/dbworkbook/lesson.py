@@ -6,7 +6,7 @@
 Notebook ``NN`` owns, and resets on every run, only:
   * PostgreSQL schema ``nbNN`` (its connections use ``search_path = nbNN, public``),
   * MongoDB collections named ``nbNN_*`` in the ``workbook`` database,
-  * Redis logical database ``NN`` (the seeded keys live in database 0).
+  * Redis logical database ``NN`` (notebook 00: database 12; the seeded keys live in database 0).
 Seeded data (PostgreSQL schema ``public``, MongoDB collections without a prefix, Redis db 0,
 the SQLite file) is only read, never changed, so notebooks run in any order, twice in a row.
 """
@@ -39,7 +39,7 @@ class Lesson:
 
     @property
     def redis_db(self) -> int:
-        return int(self.number)
+        return _settings.notebook_redis_db(self.number)
 
     @property
     def now(self):

@@ -139,6 +139,20 @@ def get() -> Settings:
     )
 
 
+# Redis logical databases: 0 holds the seed, notebook NN (01-11) owns database NN, notebook 00
+# owns 12, the unit tests use 14 and the benchmark 15.
+SEED_REDIS_DB = 0
+
+
+def notebook_redis_db(number: str | int) -> int:
+    """The Redis logical database notebook ``number`` owns (never the seed's database 0)."""
+    n = int(number)
+    db = 12 if n == 0 else n
+    if db == SEED_REDIS_DB or not 0 < db < 16:
+        raise ValueError(f"notebook {number!r} has no Redis database of its own")
+    return db
+
+
 def instance_id(state_dir: Path) -> str:
     """A short stable id for one state folder (used to name folders outside the checkout)."""
     return hashlib.sha256(str(state_dir).encode()).hexdigest()[:12]

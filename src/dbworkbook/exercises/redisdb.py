@@ -178,7 +178,9 @@ class RedisTask(Exercise):
             return int(self.db)
         if not self.notebook.isdigit():
             raise AuthorError(f"exercise {self.id}: declare db= (its id names no notebook)")
-        return int(self.notebook)
+        from ..settings import notebook_redis_db
+
+        return notebook_redis_db(self.notebook)
 
     def _patterns(self):
         if self.keys is None:
