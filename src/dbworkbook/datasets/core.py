@@ -1,0 +1,357 @@
+"""seed / reset / verify / ensure_seeded / summary, and the CLI's short human lines."""
+from __future__ import annotations
+
+import sys
+import threading
+import time
+
+from .. import connect
+from .. import settings as _settings
+from . import fingerprint as fp
+from . import load_mongo, load_postgres, load_redis, load_sqlite, passwords, progress
+from .generator import generate
+from .spec import NOW, SEED, VERSION, scale_spec
+
+DATABASES = fp.DATABASES
+PG_SCHEMA = "public"
+REDIS_DB = 0
+
+
+class DatasetMismatch(RuntimeError):
+    """The live data is not the seeded dataset; the message says what differs and what to run."""
+
+    def __init__(self, message: str, problems: dict | None = None):
+        super().__init__(message)
+        self.problems = problems or {}
+
+
+# ------------------------------------------------------------------------------- checks
+def _live(db: str, stored: dict, quick: bool) -> dict:
+    objects = stored["databases"][db]["objects"]
+    if db == "postgres":
+        return load_postgres.fingerprint(PG_SCHEMA, quick=quick)
+    if db == "mongo":
+        return load_mongo.fingerprint(objects, connect.mongo(), quick=quick)
+    if db == "redis":
+        return load_redis.fingerprint(connect.redis(db=REDIS_DB))
+    return load_sqlite.fingerprint()
+
+
+def _expected(db: str, stored: dict, quick: bool) -> dict:
+    objects = stored["databases"][db]["objects"]
+    if db == "postgres" and not quick:
+        return {t: {"count": o["count"], "checksum": o["checksum_full"]} for t, o in objects.items()}
+    return objects
+
+
+def _check(stored: dict, databases, quick: bool) -> tuple[dict, dict]:
+    """({db: [differences]}, {db: seconds})."""
+    problems, seconds = {}, {}
+    for db in databases:
+        t = time.perf_counter()
+        if db not in stored.get("databases", {}):
+            problems[db] = [f"{db}: not part of the stored fingerprint"]
+            continue
+        live = _live(db, stored, quick)
+        problems[db] = fp.compare(db, _expected(db, stored, quick), live, quick)
+        seconds[db] = time.perf_counter() - t
+    return problems, seconds
+
+
+def _notes(databases, quick: bool) -> list[str]:
+    notes = []
+    try:
+        if "postgres" in databases:
+            extra = load_postgres.secondary_indexes(PG_SCHEMA)
+            if extra:
+                notes.append("PostgreSQL indexes added to the seeded tables: " + ", ".join(extra))
+        if "mongo" in databases:
+            extra = load_mongo.extra_indexes()
+            if extra:
+                notes.append("MongoDB indexes added to the seeded collections: " + ", ".join(extra))
+        if "redis" in databases and not quick:
+            extra = load_redis.other_keys(connect.redis(db=REDIS_DB))
+            if extra:
+                notes.append("Redis db 0 holds keys the seed did not write, e.g. " + ", ".join(extra))
+    except Exception:  # noqa: BLE001 - notes are a courtesy
+        pass
+    return notes
+
+
+def _mismatch_message(stored: dict, problems: dict) -> str:
+    lines = [f"The seeded dataset ({stored.get('scale')}, seeded {stored.get('seeded_at', '?')}) "
+             "differs from its fingerprint:"]
+    for db, diffs in problems.items():
+        lines += [f"  - {d}" for d in diffs]
+    lines.append("Run `make reset` (or `python -m dbworkbook reset`) to restore it. Only the seeded "
+                 "objects are reloaded: notebooks keep their own (PostgreSQL schema nbNN, MongoDB "
+                 "collections nbNN_*, Redis db NN).")
+    return "\n".join(lines)
+
+
+def _never_seeded(databases) -> DatasetMismatch:
+    return DatasetMismatch(
+        "The dataset has not been seeded yet (no fingerprint at "
+        f"{fp.path()}). Run `make seed` (or `python -m dbworkbook seed`), then re-run this cell.",
+        {db: ["never seeded"] for db in databases})
+
+
+def verify(databases=DATABASES, quick: bool = True) -> dict:
+    """Check the live seeded data against the stored fingerprint.
+
+    quick=True compares counts and cheap checksums (well under a second on ``small``);
+    quick=False reads everything. Raises DatasetMismatch (with what differs and what to run).
+    """
+    databases = tuple(databases)
+    unknown = set(databases) - set(DATABASES)
+    if unknown:
+        raise ValueError(f"unknown database(s) {sorted(unknown)}: choose from {DATABASES}")
+    with fp.lock(exclusive=False):
+        stored = fp.read()
+        if stored is None:
+            raise _never_seeded(databases)
+        t = time.perf_counter()
+        problems, seconds = _check(stored, databases, quick)
+    bad = {db: d for db, d in problems.items() if d}
+    if bad:
+        raise DatasetMismatch(_mismatch_message(stored, bad), bad)
+    return {"ok": True, "scale": stored["scale"], "version": stored["version"], "quick": quick,
+            "databases": list(databases), "seconds": time.perf_counter() - t,
+            "seconds_per_database": seconds, "notes": _notes(databases, quick)}
+
+
+# ------------------------------------------------------------------------------- seeding
+def _run(name, func, errors, results):
+    try:
+        results[name] = func()
+    except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+        errors[name] = exc
+
+
+def _load(spec, databases, quiet: bool, stored: dict | None) -> dict:
+    t0 = time.perf_counter()
+    timings: dict = {}
+    bars = []
+
+    def mkbar(total, desc, unit="rows"):
+        b = progress.bar(total, desc, quiet=quiet, position=len(bars), unit=unit)
+        bars.append(b)
+        return b
+
+    t = time.perf_counter()
+    ds = generate(spec.name)
+    timings["generate_seconds"] = time.perf_counter() - t
+
+    hashes_ready = threading.Event()
+    errors, results = {}, {}
+    threads = []
+    if "postgres" in databases:
+        pg_bar = mkbar(len(ds.posts), "postgres COPY posts")
+
+        def pg_job():
+            stats = load_postgres.load(ds, PG_SCHEMA, hashes_ready=hashes_ready, bar=pg_bar)
+            t1 = time.perf_counter()
+            objects = load_postgres.fingerprint(PG_SCHEMA, both=True)
+            stats["fingerprint_seconds"] = time.perf_counter() - t1
+            return stats, {"schema": PG_SCHEMA, "objects": objects}
+
+        threads.append(threading.Thread(target=_run, args=("postgres", pg_job, errors, results),
+                                        name="seed-postgres", daemon=True))
+    if "mongo" in databases:
+        n_docs = (spec.mongo_users + spec.mongo_posts + spec.orders + spec.sessions
+                  + len(ds.categories))
+        mongo_bar = mkbar(n_docs, "mongo insert_many", unit="docs")
+
+        def mongo_job():
+            stats = load_mongo.load(ds, connect.mongo(), bar=mongo_bar)
+            t1 = time.perf_counter()
+            objects = load_mongo.expected_fingerprint(ds)
+            stats["fingerprint_seconds"] = time.perf_counter() - t1
+            return stats, {"database": _settings.MONGO_DATABASE, "objects": objects}
+
+        threads.append(threading.Thread(target=_run, args=("mongo", mongo_job, errors, results),
+                                        name="seed-mongo", daemon=True))
+    for th in threads:
+        th.start()
+    try:
+        t = time.perf_counter()
+        how = passwords.fill_hashes(
+            ds, progress=lambda it, total, desc: progress.wrap(it, total, desc, quiet=quiet))
+        timings["argon2"] = {"how": how, "seconds": time.perf_counter() - t}
+    finally:
+        hashes_ready.set()
+    if "redis" in databases:
+        try:
+            r = connect.redis(db=REDIS_DB)
+            stats = load_redis.load(ds, r)
+            results["redis"] = (stats, {"db": REDIS_DB, "objects": load_redis.fingerprint(r)})
+        except BaseException as exc:  # noqa: BLE001
+            errors["redis"] = exc
+    if "sqlite" in databases:
+        try:
+            stats = load_sqlite.load(ds)
+            results["sqlite"] = (stats, {"path": str(_settings.get().sqlite_path),
+                                         "objects": load_sqlite.fingerprint()})
+        except BaseException as exc:  # noqa: BLE001
+            errors["sqlite"] = exc
+    for th in threads:
+        th.join()
+    for b in bars:
+        b.close()
+    if errors:
+        name, exc = next(iter(errors.items()))
+        if isinstance(exc, load_postgres.SeedBlocked):
+            raise exc
+        raise RuntimeError(f"seeding {name} failed: {type(exc).__name__}: {exc}") from exc
+
+    dbs = dict(stored["databases"]) if stored else {}
+    for db in databases:
+        timings[db] = results[db][0]
+        dbs[db] = results[db][1]
+    record = {
+        "dataset": "dbworkbook", "version": VERSION, "scale": spec.name, "seed": SEED,
+        "now": NOW.strftime("%Y-%m-%dT%H:%M:%SZ"), "seeded_at": fp.now_utc(),
+        "backend": _settings.get().backend, "sizes": spec.as_dict(), "databases": dbs,
+    }
+    fp.write(record)
+    timings["seconds"] = time.perf_counter() - t0
+    return {"status": "seeded", "scale": spec.name, "databases": list(databases),
+            "seconds": timings["seconds"], "timings": timings, "summary": _summary_of(record)}
+
+
+def seed(scale: str | None = None, force: bool = False, quiet: bool = False,
+         databases=DATABASES) -> dict:
+    """Generate and load the dataset; idempotent.
+
+    If the stored fingerprint is for this scale and version and the live data matches it, nothing
+    is loaded. Otherwise only the databases that differ are dropped and reloaded (all of them
+    when the scale or version changed, or with force=True). Only seeded objects are touched.
+    """
+    spec = scale_spec(scale)
+    databases = tuple(db for db in DATABASES if db in databases)
+    t0 = time.perf_counter()
+    with fp.lock(exclusive=True):
+        stored = fp.read()
+        same = bool(stored) and stored.get("scale") == spec.name and stored.get("version") == VERSION
+        todo = databases
+        if same and not force:
+            problems, _ = _check(stored, databases, quick=False)
+            todo = tuple(db for db in databases if problems.get(db))
+            if not todo:
+                return {"status": "unchanged", "scale": spec.name, "databases": list(databases),
+                        "seconds": time.perf_counter() - t0, "summary": _summary_of(stored)}
+        result = _load(spec, todo, quiet, stored if same else None)
+        if same and not force:
+            result["status"] = "repaired"
+        return result
+
+
+def reset(scale: str | None = None, databases=DATABASES, quiet: bool = False) -> dict:
+    """Drop and reload the seeded objects (restores the seeded state exactly)."""
+    return seed(scale, force=True, quiet=quiet, databases=databases)
+
+
+def ensure_seeded(databases=DATABASES, quiet: bool = True) -> dict:
+    """Verify the seeded data (quick); seed it if it was never seeded. Raises DatasetMismatch
+    when the data differs from what was seeded (the message says to run `make reset`)."""
+    if fp.read() is None:
+        seed(quiet=quiet)
+    return verify(databases, quick=True)
+
+
+# ------------------------------------------------------------------------------- summary
+def _summary_of(record: dict) -> dict:
+    dbs = record.get("databases", {})
+
+    def count(db, name):
+        obj = dbs.get(db, {}).get("objects", {}).get(name)
+        return obj["count"] if obj else None
+
+    out = {"scale": record["scale"], "version": record.get("version"), "seeded": True,
+           "now": record.get("now"), "seeded_at": record.get("seeded_at"),
+           "users": count("postgres", "users"), "posts": count("postgres", "posts"),
+           "categories": count("postgres", "categories")}
+    if "mongo" in dbs:
+        out["mongo"] = {k: (v or {}).get("count") for k, v in dbs["mongo"]["objects"].items()}
+        out["orders"] = out["mongo"].get("orders")
+    if "redis" in dbs:
+        out["redis_keys"] = sum((v or {}).get("count", 0) for v in dbs["redis"]["objects"].values())
+    if "sqlite" in dbs:
+        out["sqlite"] = {k: (v or {}).get("count") for k, v in dbs["sqlite"]["objects"].items()}
+    return out
+
+
+def summary() -> dict:
+    """One line's worth of facts about the dataset: {"scale": "small", "users": 10000, ...}.
+
+    Read from the stored fingerprint (no server is asked); before the first seed, the sizes the
+    configured scale will have, with "seeded": False.
+    """
+    record = fp.read()
+    if record is not None:
+        return _summary_of(record)
+    spec = scale_spec(None)
+    return {"scale": spec.name, "version": VERSION, "seeded": False,
+            "now": NOW.strftime("%Y-%m-%dT%H:%M:%SZ"), "users": spec.users, "posts": spec.posts,
+            "categories": None, "orders": spec.orders}
+
+
+def demo_credentials(n: int = 3, scale: str | None = None) -> list[tuple[str, str]]:
+    """(email, password) of the first n seeded users: their password_hash verifies with argon2."""
+    from .generator import build_users
+
+    spec = scale_spec(scale)
+    users = build_users(spec.users)
+    return list(zip(users.emails[:n], users.passwords[:n]))
+
+
+# ------------------------------------------------------------------------------- CLI
+def _fmt_counts(counts: dict) -> str:
+    return " · ".join(f"{k} {v:,}" for k, v in counts.items())
+
+
+def _print_result(result: dict) -> None:
+    s = result["summary"]
+    if result["status"] == "unchanged":
+        print(f"dataset {s['scale']} already seeded and verified ({result['seconds']:.1f} s): "
+              f"{s['users']:,} users · {s['posts']:,} posts · seeded {s['seeded_at']}. "
+              "`make reset` reloads it.")
+        return
+    tm = result["timings"]
+    print(f"dataset {result['scale']}: generated in {tm['generate_seconds']:.1f} s; "
+          f"argon2id hashes {tm['argon2']['how']} ({tm['argon2']['seconds']:.1f} s)")
+    if "postgres" in tm:
+        p = tm["postgres"]
+        print(f"  postgres  {_fmt_counts(p['counts'])} · COPY {p['rows_per_second']:,.0f} rows/s · "
+              f"search_vector {p['derive_seconds']:.1f} s · keys {p['constraints_seconds']:.1f} s · "
+              f"VACUUM ANALYZE {p['vacuum_seconds']:.1f} s · {p['seconds']:.1f} s")
+    if "mongo" in tm:
+        m = tm["mongo"]
+        print(f"  mongo     {_fmt_counts(m['counts'])} · insert_many {m['docs_per_second']:,.0f} docs/s · "
+              f"{m['seconds']:.1f} s")
+    if "redis" in tm:
+        r = tm["redis"]
+        print(f"  redis     {r['commands']:,} commands · pipeline {r['commands_per_second']:,.0f} cmds/s · "
+              f"{r['seconds']:.1f} s")
+    if "sqlite" in tm:
+        q = tm["sqlite"]
+        print(f"  sqlite    {_fmt_counts(q['counts'])} · {q['rows_per_second']:,.0f} rows/s · {q['seconds']:.1f} s")
+    print(f"dataset {result['scale']} {result['status']} in {result['seconds']:.1f} s · fingerprint {fp.path()}")
+
+
+def cli_seed(scale: str | None = None, force: bool = False) -> int:
+    try:
+        _print_result(seed(scale, force=force))
+    except (DatasetMismatch, load_postgres.SeedBlocked) as exc:
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cli_reset(scale: str | None = None) -> int:
+    try:
+        _print_result(reset(scale))
+    except load_postgres.SeedBlocked as exc:
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,341 @@
+"""Load the dataset into PostgreSQL with binary COPY, and fingerprint it.
+
+The tables are the guide's (``users``, ``posts``) plus ``categories`` and two columns the lessons
+need on ``posts`` (``metadata JSONB``, ``category_id``). Only primary keys, foreign keys, the
+UNIQUE on ``users.email`` and the CHECK on ``users.status`` exist after a seed: the lessons add
+every other index themselves.
+
+How the load works (``load``):
+1. ``DROP TABLE posts, users, categories`` (RESTRICT: if a notebook's object depends on them,
+   the reload stops and says which one), then the guide's ``CREATE TABLE`` for users and
+   categories, and an UNLOGGED staging table for the raw post columns.
+2. Binary ``COPY`` of categories, the raw posts and users. The fields are handed to psycopg
+   already in PostgreSQL's binary wire format where that is cheaper than building Python objects
+   (UUIDs as their 16 bytes, timestamps as int64 microseconds since 2000-01-01, text arrays):
+   psycopg's ``bytea`` dumper copies bytes as they are, and binary COPY carries no type
+   information, so the server reads them as the column's type.
+3. ``CREATE TABLE posts AS SELECT ... ORDER BY seq``: PostgreSQL computes
+   ``search_vector = setweight(to_tsvector('english', title), 'A') ||
+   setweight(to_tsvector('english', content), 'B')`` and builds ``metadata`` with
+   ``jsonb_build_object``, in parallel workers (to_tsvector is the slowest step of the seed);
+   Gather Merge on ``seq`` writes the rows in creation order, the same on every machine. Then
+   ``ALTER TABLE`` gives posts exactly the guide's definition: NOT NULLs, defaults, primary key
+   and foreign keys (built once, after the rows).
+4. ``VACUUM (ANALYZE)`` with a statistics target large enough to read every row, so the planner
+   statistics (and the plans the notebooks show) are the same on every machine.
+"""
+from __future__ import annotations
+
+import struct
+import time
+
+import numpy as np
+
+from .. import connect
+from .generator import Dataset
+
+SEEDED_TABLES = ("users", "categories", "posts")
+STAGE = "_seed_posts_stage"
+PG_EPOCH = 946_684_800  # 2000-01-01T00:00:00Z, PostgreSQL's timestamp origin
+
+DDL = """
+CREATE TABLE users (
+    id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+    email VARCHAR(255) NOT NULL UNIQUE,
+    password_hash VARCHAR(255) NOT NULL,
+    full_name VARCHAR(100) NOT NULL,
+    status VARCHAR(20) NOT NULL DEFAULT 'active'
+        CHECK (status IN ('active', 'inactive', 'suspended')),
+    created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(),
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT NOW()
+) WITH (autovacuum_enabled = false);
+
+CREATE TABLE categories (
+    id INT PRIMARY KEY,
+    name VARCHAR(100) NOT NULL,
+    parent_id INT REFERENCES categories(id)
+) WITH (autovacuum_enabled = false);
+
+CREATE UNLOGGED TABLE _seed_posts_stage (
+    seq INT, id UUID, author_id UUID, title VARCHAR(255), content TEXT, tags TEXT[], category_id INT,
+    published_at TIMESTAMPTZ, created_at TIMESTAMPTZ,
+    source TEXT, featured BOOLEAN, views BIGINT, likes BIGINT
+) WITH (autovacuum_enabled = false);
+"""
+
+# posts, as the guide (plus metadata and category_id) defines it:
+#   id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+#   author_id UUID NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+#   title VARCHAR(255) NOT NULL, content TEXT NOT NULL, tags TEXT[] DEFAULT '{}',
+#   search_vector TSVECTOR, metadata JSONB NOT NULL DEFAULT '{}',
+#   category_id INT REFERENCES categories(id), published_at TIMESTAMPTZ,
+#   created_at TIMESTAMPTZ NOT NULL DEFAULT NOW()
+DERIVE = """
+CREATE TABLE posts WITH (autovacuum_enabled = false) AS
+SELECT id, author_id, title, content, tags,
+       setweight(to_tsvector('english', title), 'A') || setweight(to_tsvector('english', content), 'B')
+           AS search_vector,
+       jsonb_build_object('source', source, 'featured', featured,
+                          'stats', jsonb_build_object('views', views, 'likes', likes)) AS metadata,
+       category_id, published_at, created_at
+FROM _seed_posts_stage
+ORDER BY seq
+"""
+# Parallel workers compute the expensive target list and sort their share by seq in memory.
+DERIVE_SETTINGS = {
+    "max_parallel_workers_per_gather": "2",
+    "parallel_setup_cost": "0",
+    "parallel_tuple_cost": "0",
+    "min_parallel_table_scan_size": "0",
+    "work_mem": "'512MB'",
+}
+
+CONSTRAINTS = """
+ALTER TABLE posts
+    ALTER COLUMN id SET DEFAULT gen_random_uuid(),
+    ALTER COLUMN author_id SET NOT NULL,
+    ALTER COLUMN title SET NOT NULL,
+    ALTER COLUMN content SET NOT NULL,
+    ALTER COLUMN tags SET DEFAULT '{}',
+    ALTER COLUMN metadata SET NOT NULL,
+    ALTER COLUMN metadata SET DEFAULT '{}',
+    ALTER COLUMN created_at SET NOT NULL,
+    ALTER COLUMN created_at SET DEFAULT NOW(),
+    ADD CONSTRAINT posts_pkey PRIMARY KEY (id),
+    ADD CONSTRAINT posts_author_id_fkey FOREIGN KEY (author_id) REFERENCES users(id) ON DELETE CASCADE,
+    ADD CONSTRAINT posts_category_id_fkey FOREIGN KEY (category_id) REFERENCES categories(id)
+"""
+
+
+def _utc(col: str) -> str:
+    return f"({col} AT TIME ZONE 'UTC')"
+
+
+# The checksum: PostgreSQL's own 64-bit hash of every column (no text conversion, so it is
+# cheap), XORed per row with a different seed per column, summed over the rows (order-free, so
+# PostgreSQL may scan in parallel). The quick variant takes search_vector by its length, the
+# full one by its text.
+ROW_HASH = {
+    "users": [
+        "uuid_hash_extended(id, 1)", "hashtextextended(email, 2)", "hashtextextended(password_hash, 3)",
+        "hashtextextended(full_name, 4)", "hashtextextended(status, 5)",
+        f"timestamp_hash_extended({_utc('created_at')}, 6)", f"timestamp_hash_extended({_utc('updated_at')}, 7)"],
+    "categories": [
+        "hashint4extended(id, 1)", "hashtextextended(name, 2)", "coalesce(hashint4extended(parent_id, 3), 0)"],
+    "posts": [
+        "uuid_hash_extended(id, 1)", "uuid_hash_extended(author_id, 2)", "hashtextextended(title, 3)",
+        "hashtextextended(content, 4)", "coalesce(hash_array_extended(tags, 5), 0)",
+        "jsonb_hash_extended(metadata, 6)", "coalesce(hashint4extended(category_id, 7), 0)",
+        f"coalesce(timestamp_hash_extended({_utc('published_at')}, 8), 0)",
+        f"timestamp_hash_extended({_utc('created_at')}, 9)"],
+}
+SEARCH_VECTOR_HASH = {
+    True: "coalesce(hashint4extended(length(search_vector), 10), 0)",
+    False: "coalesce(hashtextextended(search_vector::text, 11), 0)",
+}
+
+
+def _checksum_sql(table: str, quick: bool) -> str:
+    parts = list(ROW_HASH[table])
+    if table == "posts":
+        parts.append(SEARCH_VECTOR_HASH[quick])
+    return f"coalesce(sum({' # '.join(parts)}), 0)::text"
+
+
+class SeedBlocked(RuntimeError):
+    """Another object depends on a seeded table, so it cannot be dropped and reloaded."""
+
+
+def _session(conn, schema: str) -> None:
+    conn.execute(f'SET search_path TO "{schema}"')
+    conn.execute("SET synchronize_seqscans = off")      # scans start at block 0: a stable order
+    conn.execute("SET max_parallel_workers_per_gather = 0")
+
+
+def drop(conn, schema: str = "public") -> None:
+    """Drop the seeded tables (and a leftover staging table), nothing else."""
+    import psycopg
+
+    _session(conn, schema)
+    try:
+        with conn.transaction():
+            conn.execute(f"DROP TABLE IF EXISTS posts, users, categories, {STAGE}")
+    except psycopg.errors.DependentObjectsStillExist as exc:
+        detail = (exc.diag.message_detail or "").strip()
+        raise SeedBlocked(
+            f"cannot reload the seeded PostgreSQL tables in schema {schema}: other objects depend "
+            f"on them:\n{detail}\nThose objects belong to a notebook (schema nbNN): drop them (or run "
+            "`DROP SCHEMA nbNN CASCADE`; the notebook's setup cell recreates its schema), then run "
+            "`make reset` again."
+        ) from None
+
+
+def _ts_wire(values: np.ndarray) -> list:
+    """Epoch seconds -> PostgreSQL binary timestamptz (big-endian int64 microseconds since 2000);
+    negative input means NULL."""
+    a = np.asarray(values, dtype=np.int64)
+    raw = ((a - PG_EPOCH) * 1_000_000).astype(">i8").tobytes()
+    out = [raw[i:i + 8] for i in range(0, len(raw), 8)]
+    return [None if v < 0 else b for v, b in zip(a.tolist(), out)]
+
+
+_TEXT_OID = 25
+
+
+def _text_array_wire(lists) -> list:
+    """Lists of str -> PostgreSQL binary text[] (one dimension, no NULLs); equal lists share bytes."""
+    cache: dict = {}
+    out = []
+    for items in lists:
+        key = tuple(items)
+        b = cache.get(key)
+        if b is None:
+            parts = [struct.pack(">iiiii", 1, 0, _TEXT_OID, len(items), 1)]
+            for item in items:
+                e = item.encode()
+                parts.append(struct.pack(">i", len(e)) + e)
+            b = cache[key] = b"".join(parts)
+        out.append(b)
+    return out
+
+
+def _copy(conn, table: str, columns: str, types: list, rows, bar=None, step: int = 20_000) -> int:
+    n = 0
+    with conn.cursor() as cur:
+        with cur.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as cp:
+            cp.set_types(types)
+            for row in rows:
+                cp.write_row(row)
+                n += 1
+                if bar is not None and n % step == 0:
+                    bar.update(step)
+    if bar is not None:
+        bar.update(n % step)
+    return n
+
+
+def load(ds: Dataset, schema: str = "public", hashes_ready=None, bar=None, conn=None) -> dict:
+    """Drop and reload the seeded tables in ``schema``. Returns timings and counts.
+
+    ``hashes_ready`` (a threading.Event) is waited for before users are copied: the argon2
+    hashes may still be computing in another thread while posts load.
+    """
+    t0 = time.perf_counter()
+    own = conn is None
+    conn = conn or connect.postgres()
+    stats: dict = {}
+    try:
+        drop(conn, schema)
+        with conn.transaction():
+            conn.execute(DDL)
+        cats, users, posts = ds.categories, ds.users, ds.posts
+
+        t = time.perf_counter()
+        copied = _copy(conn, "categories", "id, name, parent_id", ["int4", "text", "int4"],
+                       zip(cats.ids, cats.names, cats.parent_ids))
+        user_ids = users.id_bytes
+        author_ids = [user_ids[i] for i in posts.author.tolist()]
+        prep = time.perf_counter() - t
+        t = time.perf_counter()
+        copied += _copy(
+            conn, STAGE,
+            "seq, id, author_id, title, content, tags, category_id, published_at, created_at, "
+            "source, featured, views, likes",
+            ["int4", "bytea", "bytea", "text", "text", "bytea", "int4", "bytea", "bytea", "text", "bool",
+             "int8", "int8"],
+            zip(range(len(posts)), posts.id_bytes, author_ids, posts.title, posts.content, _text_array_wire(posts.tags),
+                posts.category.tolist(), _ts_wire(posts.published), _ts_wire(posts.created),
+                [("web", "mobile", "api", "import")[s] for s in posts.source.tolist()],
+                posts.featured.tolist(), posts.views.tolist(), posts.likes.tolist()),
+            bar=bar)
+        copy_seconds = time.perf_counter() - t
+
+        t = time.perf_counter()
+        for name, value in DERIVE_SETTINGS.items():
+            conn.execute(f"SET {name} = {value}")
+        conn.execute(f"ANALYZE {STAGE}")  # row estimates for the planner's parallel plan
+        conn.execute(DERIVE)
+        for name in DERIVE_SETTINGS:
+            conn.execute(f"RESET {name}")
+        conn.execute("SET max_parallel_workers_per_gather = 0")
+        conn.execute(f"DROP TABLE {STAGE}")
+        stats["derive_seconds"] = time.perf_counter() - t
+
+        if hashes_ready is not None:
+            hashes_ready.wait()
+        if users.hashes is None:
+            raise RuntimeError("password hashes missing (passwords.fill_hashes was not run)")
+        t = time.perf_counter()
+        copied += _copy(conn, "users",
+                        "id, email, password_hash, full_name, status, created_at, updated_at",
+                        ["bytea", "text", "text", "text", "text", "bytea", "bytea"],
+                        zip(users.id_bytes, users.emails, users.hashes, users.full_names, users.status,
+                            _ts_wire(users.created), _ts_wire(users.updated)))
+        copy_seconds += time.perf_counter() - t
+        stats.update(copy_rows=copied, copy_seconds=copy_seconds, copy_prep_seconds=prep,
+                     rows_per_second=copied / copy_seconds if copy_seconds else 0.0)
+
+        t = time.perf_counter()
+        conn.execute(CONSTRAINTS)
+        stats["constraints_seconds"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        # Read every row for the statistics: the same pg_stats (and plans) on every machine.
+        target = min(10_000, max(100, -(-max(len(posts), len(users)) // 300)))
+        conn.execute(f"SET default_statistics_target = {target}")
+        conn.execute("VACUUM (ANALYZE) users, categories, posts")
+        conn.execute("RESET default_statistics_target")
+        for table in SEEDED_TABLES:
+            conn.execute(f"ALTER TABLE {table} RESET (autovacuum_enabled)")
+        stats["vacuum_seconds"] = time.perf_counter() - t
+        stats["counts"] = {"users": len(users), "categories": len(cats), "posts": len(posts)}
+        stats["seconds"] = time.perf_counter() - t0
+        return stats
+    finally:
+        if own:
+            conn.close()
+
+
+def fingerprint(schema: str = "public", quick: bool = True, conn=None, both: bool = False) -> dict:
+    """{table: {"count": n, "checksum": s}} of the live seeded tables (None if a table is missing).
+
+    quick=True takes posts.search_vector by its length (about 0.1 s for 200k posts);
+    quick=False by its full text. ``both=True`` computes both in one scan: {"count",
+    "checksum" (quick), "checksum_full"}.
+    """
+    import psycopg
+
+    own = conn is None
+    conn = conn or connect.postgres()
+    try:
+        conn.execute(f'SET search_path TO "{schema}"')
+        out = {}
+        for table in SEEDED_TABLES:
+            exprs = [_checksum_sql(table, True), _checksum_sql(table, False)] if both else [_checksum_sql(table, quick)]
+            try:
+                row = conn.execute(f"SELECT count(*), {', '.join(exprs)} FROM {table}").fetchone()
+            except psycopg.errors.UndefinedTable:
+                out[table] = None
+                continue
+            out[table] = {"count": row[0], "checksum": row[1]}
+            if both:
+                out[table]["checksum_full"] = row[2]
+        return out
+    finally:
+        if own:
+            conn.close()
+
+
+def secondary_indexes(schema: str = "public", conn=None) -> list[str]:
+    """Indexes on the seeded tables beyond the seed's own (a lesson added them)."""
+    own = conn is None
+    conn = conn or connect.postgres()
+    try:
+        rows = conn.execute(
+            "SELECT tablename, indexname FROM pg_indexes WHERE schemaname = %s AND tablename = ANY(%s) "
+            "AND indexname NOT IN ('users_pkey', 'users_email_key', 'categories_pkey', 'posts_pkey') "
+            "ORDER BY 1, 2", (schema, list(SEEDED_TABLES))).fetchall()
+        return [f"{t}.{i}" for t, i in rows]
+    finally:
+        if own:
+            conn.close()
