@@ -29,7 +29,7 @@ class DatasetMismatch(RuntimeError):
 def _live(db: str, stored: dict, quick: bool) -> dict:
     objects = stored["databases"][db]["objects"]
     if db == "postgres":
-        return load_postgres.fingerprint(PG_SCHEMA, quick=quick)
+        return load_postgres.fingerprint(PG_SCHEMA)
     if db == "mongo":
         return load_mongo.fingerprint(objects, connect.mongo(), quick=quick)
     if db == "redis":
@@ -38,10 +38,7 @@ def _live(db: str, stored: dict, quick: bool) -> dict:
 
 
 def _expected(db: str, stored: dict, quick: bool) -> dict:
-    objects = stored["databases"][db]["objects"]
-    if db == "postgres" and not quick:
-        return {t: {"count": o["count"], "checksum": o["checksum_full"]} for t, o in objects.items()}
-    return objects
+    return stored["databases"][db]["objects"]
 
 
 def _check(stored: dict, databases, quick: bool) -> tuple[dict, dict]:
@@ -151,7 +148,7 @@ def _load(spec, databases, quiet: bool, stored: dict | None) -> dict:
         def pg_job():
             stats = load_postgres.load(ds, PG_SCHEMA, hashes_ready=hashes_ready, bar=pg_bar)
             t1 = time.perf_counter()
-            objects = load_postgres.fingerprint(PG_SCHEMA, both=True)
+            objects = load_postgres.fingerprint(PG_SCHEMA)
             stats["fingerprint_seconds"] = time.perf_counter() - t1
             return stats, {"schema": PG_SCHEMA, "objects": objects}
 

@@ -112,9 +112,9 @@ def _utc(col: str) -> str:
 
 
 # The checksum: PostgreSQL's own 64-bit hash of every column (no text conversion, so it is
-# cheap), XORed per row with a different seed per column, summed over the rows (order-free, so
-# PostgreSQL may scan in parallel). The quick variant takes search_vector by its length, the
-# full one by its text.
+# cheap: about 0.1 s for 200k posts), XORed per row with a different seed per column, summed over
+# the rows (order-free, so PostgreSQL may scan in parallel). search_vector, which the server
+# derives from title and content, enters by its number of lexemes (NULL counts as 0).
 ROW_HASH = {
     "users": [
         "uuid_hash_extended(id, 1)", "hashtextextended(email, 2)", "hashtextextended(password_hash, 3)",
@@ -127,19 +127,13 @@ ROW_HASH = {
         "hashtextextended(content, 4)", "coalesce(hash_array_extended(tags, 5), 0)",
         "jsonb_hash_extended(metadata, 6)", "coalesce(hashint4extended(category_id, 7), 0)",
         f"coalesce(timestamp_hash_extended({_utc('published_at')}, 8), 0)",
-        f"timestamp_hash_extended({_utc('created_at')}, 9)"],
-}
-SEARCH_VECTOR_HASH = {
-    True: "coalesce(hashint4extended(length(search_vector), 10), 0)",
-    False: "coalesce(hashtextextended(search_vector::text, 11), 0)",
+        f"timestamp_hash_extended({_utc('created_at')}, 9)",
+        "coalesce(hashint4extended(length(search_vector), 10), 0)"],
 }
 
 
-def _checksum_sql(table: str, quick: bool) -> str:
-    parts = list(ROW_HASH[table])
-    if table == "posts":
-        parts.append(SEARCH_VECTOR_HASH[quick])
-    return f"coalesce(sum({' # '.join(parts)}), 0)::text"
+def _checksum_sql(table: str) -> str:
+    return f"coalesce(sum({' # '.join(ROW_HASH[table])}), 0)::text"
 
 
 class SeedBlocked(RuntimeError):
@@ -296,13 +290,8 @@ def load(ds: Dataset, schema: str = "public", hashes_ready=None, bar=None, conn=
             conn.close()
 
 
-def fingerprint(schema: str = "public", quick: bool = True, conn=None, both: bool = False) -> dict:
-    """{table: {"count": n, "checksum": s}} of the live seeded tables (None if a table is missing).
-
-    quick=True takes posts.search_vector by its length (about 0.1 s for 200k posts);
-    quick=False by its full text. ``both=True`` computes both in one scan: {"count",
-    "checksum" (quick), "checksum_full"}.
-    """
+def fingerprint(schema: str = "public", conn=None) -> dict:
+    """{table: {"count": n, "checksum": s}} of the live seeded tables (None if a table is missing)."""
     import psycopg
 
     own = conn is None
@@ -311,15 +300,13 @@ def fingerprint(schema: str = "public", quick: bool = True, conn=None, both: boo
         conn.execute(f'SET search_path TO "{schema}"')
         out = {}
         for table in SEEDED_TABLES:
-            exprs = [_checksum_sql(table, True), _checksum_sql(table, False)] if both else [_checksum_sql(table, quick)]
             try:
-                row = conn.execute(f"SELECT count(*), {', '.join(exprs)} FROM {table}").fetchone()
+                count, checksum = conn.execute(
+                    f"SELECT count(*), {_checksum_sql(table)} FROM {table}").fetchone()
             except psycopg.errors.UndefinedTable:
                 out[table] = None
                 continue
-            out[table] = {"count": row[0], "checksum": row[1]}
-            if both:
-                out[table]["checksum_full"] = row[2]
+            out[table] = {"count": count, "checksum": checksum}
         return out
     finally:
         if own:
