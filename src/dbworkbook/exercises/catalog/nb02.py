@@ -1,0 +1,168 @@
+"""Exercises of notebook 02 · Design a PostgreSQL schema that guards its own data.
+
+They run with ``search_path = nb02, public``, on the tables the notebook builds: ``nb02.users``
+(the guide's table, filled from the seed, plus a user "Ada") and ``nb02.posts`` (the guide's table
+with ``search_vector`` as a generated column and the GIN index ``idx_posts_search``). The reference
+answers are computed on the same tables at check time, so they follow whatever the notebook did
+to them before.
+"""
+from __future__ import annotations
+
+from ..sql import SQLQuery, SQLState, constraint_on, holds, index_on, uses_index
+
+# ``nb02.outcome(statement)`` runs one statement in a subtransaction that is always rolled back
+# and returns 'accepted' or the SQLSTATE of the error it raised (23514 = check_violation), so a
+# check can probe what a table accepts without changing it.
+OUTCOME = """
+CREATE OR REPLACE FUNCTION nb02.outcome(statement text) RETURNS text LANGUAGE plpgsql AS $fn$
+BEGIN
+    EXECUTE statement;
+    RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = 'nb02.outcome: accepted';
+EXCEPTION WHEN OTHERS THEN
+    IF SQLERRM = 'nb02.outcome: accepted' THEN
+        RETURN 'accepted';
+    END IF;
+    RETURN SQLSTATE;
+END
+$fn$
+"""
+
+# Drops every CHECK constraint on nb02.users except the guide's status check: the starting state.
+DROP_EMAIL_CHECKS = """
+DO $do$
+DECLARE c record;
+BEGIN
+    FOR c IN SELECT conname FROM pg_constraint
+             WHERE conrelid = 'nb02.users'::regclass AND contype = 'c' AND conname <> 'users_status_check'
+    LOOP
+        EXECUTE format('ALTER TABLE nb02.users DROP CONSTRAINT %I', c.conname);
+    END LOOP;
+END
+$do$
+"""
+
+
+def _insert(email: str) -> str:
+    return ("SELECT nb02.outcome($s$INSERT INTO nb02.users (email, password_hash, full_name) "
+            f"VALUES ('{email}', 'h', 'Probe')$s$)")
+
+
+# Drops every partial index on nb02.users whose predicate mentions 'suspended': the starting state.
+DROP_SUSPENDED_INDEXES = """
+DO $do$
+DECLARE ix record;
+BEGIN
+    FOR ix IN SELECT indexrelid::regclass AS name FROM pg_index
+              WHERE indrelid = 'nb02.users'::regclass
+                AND pg_get_expr(indpred, indrelid) LIKE '%suspended%'
+    LOOP
+        EXECUTE 'DROP INDEX ' || ix.name;
+    END LOOP;
+END
+$do$
+"""
+
+SUSPENDED_QUERY = "SELECT id, email FROM users WHERE status = 'suspended' ORDER BY email LIMIT 20"
+
+EXERCISES = [
+    SQLState(
+        id="02.1",
+        title="Reject e-mail addresses without an @",
+        task="""
+`nb02.users` accepts `'not-an-email'` as an e-mail address. Add a `CHECK` constraint on `email`
+so that an address needs at least one character, then `@`, then at least one more character:
+`'not-an-email'`, `'@example.com'` and `'grace@'` must be refused, `'grace@example.com'` accepted.
+Give the constraint a name of your choice. (The 10,000 seeded addresses must pass it: PostgreSQL
+checks the existing rows when you add the constraint.)
+""",
+        setup=[OUTCOME, DROP_EMAIL_CHECKS],
+        solution="ALTER TABLE users ADD CONSTRAINT users_email_has_at CHECK (email LIKE '_%@_%')",
+        expect=[
+            constraint_on("users", "CHECK", ["email"]),
+            holds(_insert("not-an-email") + " = '23514'",
+                  "'not-an-email' is not refused by a CHECK constraint yet."),
+            holds(_insert("@example.com") + " = '23514'",
+                  "'@example.com' (nothing before the @) is not refused yet."),
+            holds(_insert("grace@") + " = '23514'",
+                  "'grace@' (nothing after the @) is not refused yet."),
+            holds(_insert("grace@example.com") + " = 'accepted'",
+                  "'grace@example.com' is refused: your rule is too strict."),
+        ],
+        hints=(
+            "ALTER TABLE users ADD CONSTRAINT some_name CHECK (...);",
+            "In LIKE, `_` matches exactly one character and `%` any number (even none).",
+            "CHECK (email LIKE '_%@_%')",
+        ),
+    ),
+    SQLQuery(
+        id="02.2",
+        title="Rank the posts about index bloat",
+        task="""
+Return the `id`, `title` and `rank` of the 5 posts of `nb02.posts` that best match the search
+`index bloat`, as a user would type it into a search box: turn it into a query with
+`websearch_to_tsquery('english', ...)`, match it against `search_vector` with `@@`, and rank with
+`ts_rank(search_vector, query)` (unrounded). Best first; break ties by `id`. Your query must use the
+GIN index.
+""",
+        solution="""
+SELECT p.id, p.title, ts_rank(p.search_vector, q) AS rank
+FROM posts p, websearch_to_tsquery('english', 'index bloat') AS q
+WHERE p.search_vector @@ q
+ORDER BY rank DESC, p.id
+LIMIT 5
+""",
+        ordered=True,
+        must_use_index=True,
+        hints=(
+            "Put the query in the FROM clause once: `FROM posts p, websearch_to_tsquery('english', 'index bloat') AS q`.",
+            "Filter with `p.search_vector @@ q` — that is what the GIN index serves.",
+            "`ORDER BY rank DESC, p.id LIMIT 5`.",
+        ),
+    ),
+    SQLQuery(
+        id="02.3",
+        title="Count the tags of published posts",
+        task="""
+The tags live in the `tags TEXT[]` column of `nb02.posts`. Return the 5 tags used by the most
+**published** posts (`published_at IS NOT NULL`), as two columns `tag` and `posts` (how many
+published posts carry the tag), most used first, ties broken by tag.
+""",
+        solution="""
+SELECT tag, count(*) AS posts
+FROM posts, unnest(tags) AS tag
+WHERE published_at IS NOT NULL
+GROUP BY tag
+ORDER BY posts DESC, tag
+LIMIT 5
+""",
+        ordered=True,
+        hints=(
+            "`unnest(tags)` turns an array into rows: `FROM posts, unnest(tags) AS tag`.",
+            "Then `GROUP BY tag` and `count(*)`.",
+            "`ORDER BY posts DESC, tag LIMIT 5`.",
+        ),
+    ),
+    SQLState(
+        id="02.4",
+        title="A partial index for the moderators' page",
+        task=f"""
+The moderators' page lists suspended users by e-mail, 20 per page:
+
+    {SUSPENDED_QUERY}
+
+Suspended users are about 5 % of the table. Create the **smallest** index that lets PostgreSQL
+answer this query by reading the first 20 suspended users in e-mail order, instead of scanning
+and sorting the table: a B-tree on `email` that holds only the suspended users.
+""",
+        # VACUUM first: dead row versions left by earlier updates could otherwise keep a fresh index
+        # unusable for a moment (pg_index.indcheckxmin) while other sessions hold old snapshots.
+        setup=[DROP_SUSPENDED_INDEXES, "VACUUM nb02.users"],
+        solution="CREATE INDEX idx_users_suspended_email ON users (email) WHERE status = 'suspended'",
+        expect=[index_on("users", ["email"], partial="status = 'suspended'"), uses_index(SUSPENDED_QUERY)],
+        hints=(
+            "A partial index ends with a WHERE clause: only rows that satisfy it are indexed.",
+            "Key column: the one you sort by. Predicate: the one you filter on.",
+            "CREATE INDEX some_name ON users (email) WHERE status = 'suspended'",
+        ),
+    ),
+]
