@@ -396,13 +396,32 @@ def _timed(func) -> float:
     return time.perf_counter() - t
 
 
+def test_reload_stops_when_a_notebook_object_depends_on_a_seeded_table(seeded):
+    """RESTRICT, not CASCADE: a reload never drops a notebook's objects (on scratch schemas)."""
+    with connect.postgres() as conn:
+        conn.execute("DROP SCHEMA IF EXISTS dstest_seed CASCADE")
+        conn.execute("DROP SCHEMA IF EXISTS dstest_nb CASCADE")
+        try:
+            conn.execute("CREATE SCHEMA dstest_seed")
+            conn.execute("CREATE SCHEMA dstest_nb")
+            conn.execute("CREATE TABLE dstest_seed.users (id uuid PRIMARY KEY)")
+            conn.execute("CREATE VIEW dstest_nb.user_ids AS SELECT id FROM dstest_seed.users")
+            with pytest.raises(datasets.SeedBlocked, match="user_ids") as err:
+                load_postgres.drop(conn, "dstest_seed")
+            assert "make reset" in str(err.value)
+            assert conn.execute("SELECT to_regclass('dstest_nb.user_ids') IS NOT NULL").fetchone()[0]
+        finally:
+            conn.execute("DROP SCHEMA IF EXISTS dstest_nb CASCADE")
+            conn.execute("DROP SCHEMA IF EXISTS dstest_seed CASCADE")
+
+
 def test_verify_without_a_seed_says_make_seed(tmp_path, monkeypatch):
     monkeypatch.setenv("DBWB_STATE_DIR", str(tmp_path))
     with pytest.raises(datasets.DatasetMismatch, match="make seed"):
         datasets.verify(("postgres",))
 
 
-def test_tampered_data_fails_verify_and_restoring_it_passes(seeded, pg):
+def test_tampered_row_fails_verify_and_reset_restores(seeded, ds, pg):
     row_id = pg.execute("SELECT id FROM posts ORDER BY id LIMIT 1").fetchone()[0]
     pg.execute("UPDATE posts SET title = title || ' (edited)' WHERE id = %s", (row_id,))
     try:
@@ -412,18 +431,41 @@ def test_tampered_data_fails_verify_and_restoring_it_passes(seeded, pg):
         assert "postgres posts: contents differ" in message and "make reset" in message
         assert list(err.value.problems) == ["postgres"]
     finally:
-        pg.execute("UPDATE posts SET title = left(title, -length(' (edited)')) WHERE id = %s", (row_id,))
-    db = connect.mongo()
-    stored = fingerprint.read()["databases"]["mongo"]["objects"]["orders"]
-    oid = load_mongo._id_from_json(stored["sample_ids"][3])
-    original = db.orders.find_one({"_id": oid})
-    db.orders.update_one({"_id": oid}, {"$set": {"status": "cancelled", "total": 0}})
+        # A reload, not an UPDATE back: the row must also return to its place in the heap.
+        result = datasets.reset(SCALE, databases=("postgres",), quiet=True)
+    assert result["databases"] == ["postgres"]
+    assert datasets.verify(("postgres",), quick=False)["ok"]
+    assert load_postgres.secondary_indexes("public", pg) == [], "the seed leaves no secondary index"
+    ids = [r[0] for r in pg.execute("SELECT id::text FROM posts ORDER BY ctid")]
+    assert ids == ds.posts.ids, "posts are stored in creation order, the same on every machine"
+
+
+def test_mongo_fingerprint_detects_a_changed_document(seeded):
+    """On a scratch database holding the sampled documents: the seeded collections stay as they are."""
+    stored = fingerprint.read()["databases"]["mongo"]["objects"]
+    client = connect.mongo_client()
+    scratch = client["dbwb_test_fingerprint"]
+    client.drop_database(scratch.name)
     try:
-        with pytest.raises(datasets.DatasetMismatch, match="mongo orders"):
-            datasets.verify(("mongo",))
+        db = connect.mongo()
+        for name in ("orders", "categories"):
+            ids = [load_mongo._id_from_json(x) for x in stored[name]["sample_ids"]]
+            scratch[name].insert_many(list(db[name].find({"_id": {"$in": ids}})))
+        live = load_mongo.fingerprint(stored, scratch, quick=True)
+        assert live["orders"]["sample_checksum"] == stored["orders"]["sample_checksum"]
+        assert live["users"] is None
+        scratch.orders.update_one({"_id": ids_0(stored)}, {"$set": {"total": 0}})
+        live = load_mongo.fingerprint(stored, scratch, quick=True)
+        problems = fingerprint.compare("mongo", {"orders": stored["orders"]}, live, quick=True)
+        assert problems == ["mongo orders: contents differ (30,000 documents, checksum does not match)"]
+        problems = fingerprint.compare("mongo", {"categories": stored["categories"]}, live, quick=True)
+        assert problems == ["mongo categories: 12 documents, expected 109"]
     finally:
-        db.orders.replace_one({"_id": oid}, original)
-    datasets.verify(("postgres", "mongo"))
+        client.drop_database(scratch.name)
+
+
+def ids_0(stored):
+    return load_mongo._id_from_json(stored["orders"]["sample_ids"][0])
 
 
 def test_reset_restores_a_tampered_row(seeded):

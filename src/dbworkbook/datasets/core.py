@@ -136,7 +136,10 @@ def _load(spec, databases, quiet: bool, stored: dict | None) -> dict:
         return b
 
     t = time.perf_counter()
+    gen_bar = progress.bar(1, f"generate {spec.name}", quiet=quiet, unit="step")
     ds = generate(spec.name)
+    gen_bar.update(1)
+    gen_bar.close()
     timings["generate_seconds"] = time.perf_counter() - t
 
     hashes_ready = threading.Event()
@@ -223,6 +226,9 @@ def seed(scale: str | None = None, force: bool = False, quiet: bool = False,
     If the stored fingerprint is for this scale and version and the live data matches it, nothing
     is loaded. Otherwise only the databases that differ are dropped and reloaded (all of them
     when the scale or version changed, or with force=True). Only seeded objects are touched.
+    Unless quiet, progress bars (on a terminal) and a few lines saying what happened are shown.
+    Returns {"status": "unchanged" | "seeded" | "repaired", "scale", "databases", "seconds",
+    "timings" (when something was loaded), "summary"}.
     """
     spec = scale_spec(scale)
     databases = tuple(db for db in DATABASES if db in databases)
@@ -231,16 +237,20 @@ def seed(scale: str | None = None, force: bool = False, quiet: bool = False,
         stored = fp.read()
         same = bool(stored) and stored.get("scale") == spec.name and stored.get("version") == VERSION
         todo = databases
+        result = None
         if same and not force:
             problems, _ = _check(stored, databases, quick=False)
             todo = tuple(db for db in databases if problems.get(db))
             if not todo:
-                return {"status": "unchanged", "scale": spec.name, "databases": list(databases),
-                        "seconds": time.perf_counter() - t0, "summary": _summary_of(stored)}
-        result = _load(spec, todo, quiet, stored if same else None)
-        if same and not force:
-            result["status"] = "repaired"
-        return result
+                result = {"status": "unchanged", "scale": spec.name, "databases": list(databases),
+                          "seconds": time.perf_counter() - t0, "summary": _summary_of(stored)}
+        if result is None:
+            result = _load(spec, todo, quiet, stored if same else None)
+            if same and not force:
+                result["status"] = "repaired"
+    if not quiet:
+        _print_result(result)
+    return result
 
 
 def reset(scale: str | None = None, databases=DATABASES, quiet: bool = False) -> dict:
@@ -337,17 +347,19 @@ def _print_result(result: dict) -> None:
 
 
 def cli_seed(scale: str | None = None, force: bool = False) -> int:
+    """``python -m dbworkbook seed``: seed (printing a few lines); the exit code."""
     try:
-        _print_result(seed(scale, force=force))
-    except (DatasetMismatch, load_postgres.SeedBlocked) as exc:
+        seed(scale, force=force)
+    except load_postgres.SeedBlocked as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 1
     return 0
 
 
 def cli_reset(scale: str | None = None) -> int:
+    """``python -m dbworkbook reset``: reload the seeded objects; the exit code."""
     try:
-        _print_result(reset(scale))
+        reset(scale)
     except load_postgres.SeedBlocked as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 1

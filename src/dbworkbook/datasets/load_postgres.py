@@ -26,7 +26,6 @@ How the load works (``load``):
 """
 from __future__ import annotations
 
-import struct
 import time
 
 import numpy as np
@@ -57,9 +56,8 @@ CREATE TABLE categories (
 ) WITH (autovacuum_enabled = false);
 
 CREATE UNLOGGED TABLE _seed_posts_stage (
-    seq INT, id UUID, author_id UUID, title VARCHAR(255), content TEXT, tags TEXT[], category_id INT,
-    published_at TIMESTAMPTZ, created_at TIMESTAMPTZ,
-    source TEXT, featured BOOLEAN, views BIGINT, likes BIGINT
+    seq INT, id UUID, author_id UUID, title VARCHAR(255), content TEXT, tags TEXT, category_id INT,
+    published_at TIMESTAMPTZ, created_at TIMESTAMPTZ, metadata TEXT
 ) WITH (autovacuum_enabled = false);
 """
 
@@ -72,16 +70,17 @@ CREATE UNLOGGED TABLE _seed_posts_stage (
 #   created_at TIMESTAMPTZ NOT NULL DEFAULT NOW()
 DERIVE = """
 CREATE TABLE posts WITH (autovacuum_enabled = false) AS
-SELECT id, author_id, title, content, tags,
+SELECT id, author_id, title, content, tags::text[] AS tags,
        setweight(to_tsvector('english', title), 'A') || setweight(to_tsvector('english', content), 'B')
            AS search_vector,
-       jsonb_build_object('source', source, 'featured', featured,
-                          'stats', jsonb_build_object('views', views, 'likes', likes)) AS metadata,
+       metadata::jsonb AS metadata,
        category_id, published_at, created_at
 FROM _seed_posts_stage
 ORDER BY seq
 """
-# Parallel workers compute the expensive target list and sort their share by seq in memory.
+# Parallel workers compute the expensive target list (and parse tags and metadata, staged as
+# text so that COPY stays cheap) and sort their share by seq in memory. (Not by ctid: a
+# parallel sort on ctid does not give the staging table's order.)
 DERIVE_SETTINGS = {
     "max_parallel_workers_per_gather": "2",
     "parallel_setup_cost": "0",
@@ -173,24 +172,9 @@ def _ts_wire(values: np.ndarray) -> list:
     return [None if v < 0 else b for v, b in zip(a.tolist(), out)]
 
 
-_TEXT_OID = 25
-
-
-def _text_array_wire(lists) -> list:
-    """Lists of str -> PostgreSQL binary text[] (one dimension, no NULLs); equal lists share bytes."""
-    cache: dict = {}
-    out = []
-    for items in lists:
-        key = tuple(items)
-        b = cache.get(key)
-        if b is None:
-            parts = [struct.pack(">iiiii", 1, 0, _TEXT_OID, len(items), 1)]
-            for item in items:
-                e = item.encode()
-                parts.append(struct.pack(">i", len(e)) + e)
-            b = cache[key] = b"".join(parts)
-        out.append(b)
-    return out
+def _text_array_literal(items) -> str:
+    """['a', 'b'] -> '{"a","b"}' (PostgreSQL's text form of a text[]; parsed by the server)."""
+    return "{" + ",".join('"' + i.replace("\\", "\\\\").replace('"', '\\"') + '"' for i in items) + "}"
 
 
 def _copy(conn, table: str, columns: str, types: list, rows, bar=None, step: int = 20_000) -> int:
@@ -206,6 +190,11 @@ def _copy(conn, table: str, columns: str, types: list, rows, bar=None, step: int
     if bar is not None:
         bar.update(n % step)
     return n
+
+
+def _note(bar, step: str) -> None:
+    if bar is not None:
+        bar.set_postfix_str(step)
 
 
 def load(ds: Dataset, schema: str = "public", hashes_ready=None, bar=None, conn=None) -> dict:
@@ -225,29 +214,27 @@ def load(ds: Dataset, schema: str = "public", hashes_ready=None, bar=None, conn=
         cats, users, posts = ds.categories, ds.users, ds.posts
 
         t = time.perf_counter()
-        copied = _copy(conn, "categories", "id, name, parent_id", ["int4", "text", "int4"],
-                       zip(cats.ids, cats.names, cats.parent_ids))
         user_ids = users.id_bytes
         author_ids = [user_ids[i] for i in posts.author.tolist()]
+        tags = [_text_array_literal(x) for x in posts.tags]
+        published, created = _ts_wire(posts.published), _ts_wire(posts.created)
         prep = time.perf_counter() - t
         t = time.perf_counter()
+        copied = _copy(conn, "categories", "id, name, parent_id", ["int4", "text", "int4"],
+                       zip(cats.ids, cats.names, cats.parent_ids))
         copied += _copy(
             conn, STAGE,
-            "seq, id, author_id, title, content, tags, category_id, published_at, created_at, "
-            "source, featured, views, likes",
-            ["int4", "bytea", "bytea", "text", "text", "bytea", "int4", "bytea", "bytea", "text", "bool",
-             "int8", "int8"],
-            zip(range(len(posts)), posts.id_bytes, author_ids, posts.title, posts.content, _text_array_wire(posts.tags),
-                posts.category.tolist(), _ts_wire(posts.published), _ts_wire(posts.created),
-                [("web", "mobile", "api", "import")[s] for s in posts.source.tolist()],
-                posts.featured.tolist(), posts.views.tolist(), posts.likes.tolist()),
+            "seq, id, author_id, title, content, tags, category_id, published_at, created_at, metadata",
+            ["int4", "bytea", "bytea", "text", "text", "text", "int4", "bytea", "bytea", "text"],
+            zip(range(len(posts)), posts.id_bytes, author_ids, posts.title, posts.content, tags, posts.category.tolist(),
+                published, created, posts.metadata),
             bar=bar)
         copy_seconds = time.perf_counter() - t
 
+        _note(bar, "search_vector (server)")
         t = time.perf_counter()
         for name, value in DERIVE_SETTINGS.items():
             conn.execute(f"SET {name} = {value}")
-        conn.execute(f"ANALYZE {STAGE}")  # row estimates for the planner's parallel plan
         conn.execute(DERIVE)
         for name in DERIVE_SETTINGS:
             conn.execute(f"RESET {name}")
@@ -269,10 +256,12 @@ def load(ds: Dataset, schema: str = "public", hashes_ready=None, bar=None, conn=
         stats.update(copy_rows=copied, copy_seconds=copy_seconds, copy_prep_seconds=prep,
                      rows_per_second=copied / copy_seconds if copy_seconds else 0.0)
 
+        _note(bar, "keys")
         t = time.perf_counter()
         conn.execute(CONSTRAINTS)
         stats["constraints_seconds"] = time.perf_counter() - t
 
+        _note(bar, "VACUUM ANALYZE")
         t = time.perf_counter()
         # Read every row for the statistics: the same pg_stats (and plans) on every machine.
         target = min(10_000, max(100, -(-max(len(posts), len(users)) // 300)))
