@@ -452,22 +452,23 @@ def test_is_stub():
 
 # --------------------------------------------------------------------------- progress
 def test_progress_records_and_prints(monkeypatch, tmp_path, capsys):
+    # Notebook number 99 exists in no catalog and no notebook file, so the report keeps its bare number.
     path = tmp_path / "p" / "progress.json"
     monkeypatch.setenv("DBWB_PROGRESS_FILE", str(path))
-    fake = [dataclasses.replace(exercise("demo.pg_query"), id="03.1"),
-            dataclasses.replace(exercise("demo.sqlite_query"), id="03.2")]
-    monkeypatch.setattr(catalog, "notebooks", lambda include_demo=False: {"03": fake})
+    fake = [dataclasses.replace(exercise("demo.pg_query"), id="99.1"),
+            dataclasses.replace(exercise("demo.sqlite_query"), id="99.2")]
+    monkeypatch.setattr(catalog, "notebooks", lambda include_demo=False: {"99": fake})
     fake[0].check(fake[0].solution)
     fake[1].check("SELECT 1, 2")
     data = json.loads(path.read_text())
-    assert data["exercises"]["03.1"]["done"] is True and data["exercises"]["03.1"]["notebook"] == "03"
-    assert data["exercises"]["03.2"]["passed"] is False and data["exercises"]["03.2"]["attempts"] == 1
+    assert data["exercises"]["99.1"]["done"] is True and data["exercises"]["99.1"]["notebook"] == "99"
+    assert data["exercises"]["99.2"]["passed"] is False and data["exercises"]["99.2"]["attempts"] == 1
     fake[0].check("SELECT 1, 2")  # a later failure does not undo "done"
-    assert json.loads(path.read_text())["exercises"]["03.1"]["done"] is True
+    assert json.loads(path.read_text())["exercises"]["99.1"]["done"] is True
     capsys.readouterr()
     assert progress.print_progress() == 0
     lines = capsys.readouterr().out.splitlines()
-    assert any(line.split() == ["03", "1/2", "03.1"] for line in lines), lines
+    assert any(line.split() == ["99", "1/2", "99.1"] for line in lines), lines
     assert any(line.split()[:2] == ["total", "1/2"] for line in lines), lines
     assert progress.reset_progress() == 0
     assert not path.exists()

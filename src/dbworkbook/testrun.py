@@ -31,8 +31,9 @@ def run(extra: list[str] | None = None) -> int:
     cfg = _settings.get()
     root = _settings.project_root()
     started = []
-    env = dict(os.environ, DBWB_STRICT_CHECKS="1", DBWB_PROGRESS="0", PYTHONWARNINGS="default",
-               MPLBACKEND="Agg")
+    # No MPLBACKEND here: the kernels must use the inline backend, or figures vanish from outputs.
+    env = dict(os.environ, DBWB_STRICT_CHECKS="1", DBWB_PROGRESS="0")
+    env.pop("MPLBACKEND", None)
     t0 = time.monotonic()
     try:
         if cfg.backend == "embedded":

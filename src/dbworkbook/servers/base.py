@@ -20,6 +20,11 @@ from pathlib import Path
 from .. import settings as _settings
 
 
+# The Popen objects of the servers this process started. Kept so that they are not garbage
+# collected while the server runs (subprocess warns about that), and reaped by ``stop``.
+_CHILDREN: dict[int, subprocess.Popen] = {}
+
+
 class ServerError(RuntimeError):
     """A server could not be started or stopped; the message says what to do."""
 
@@ -152,10 +157,12 @@ class Server:
                 close_fds=True,
                 **self.popen_kwargs(),
             )
+        _CHILDREN[proc.pid] = proc
         self.pid_path.write_text(str(proc.pid))
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None:
+                _CHILDREN.pop(proc.pid, None)
                 self.pid_path.unlink(missing_ok=True)
                 raise ServerError(
                     f"{self.label} exited during start (code {proc.returncode}). "
@@ -199,6 +206,9 @@ class Server:
                 except OSError:
                     pass
             time.sleep(0.3)
+        child = _CHILDREN.pop(pid, None)
+        if child is not None:
+            child.poll()  # reap it if this process started it
         self.pid_path.unlink(missing_ok=True)
         return f"{self.label} stopped"
 
