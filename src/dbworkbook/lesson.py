@@ -55,7 +55,13 @@ class Lesson:
         return self.pg_connect()
 
     def pg_connect(self, autocommit: bool = True, **kwargs):
-        """A new psycopg connection with this notebook's search_path (close it when done)."""
+        """A new psycopg connection with this notebook's search_path (close it when done).
+
+        Automatic server-side preparation is off (``prepare_threshold=None``): psycopg would
+        otherwise prepare a statement run five times and keep its plan, so a lesson that changes
+        a planner setting or adds an index and re-runs the same query would measure the old plan.
+        """
+        kwargs.setdefault("prepare_threshold", None)
         return connect.postgres(autocommit=autocommit, options=f"-c search_path={self.schema},public", **kwargs)
 
     @cached_property
