@@ -135,15 +135,36 @@ def _load(spec, databases, quiet: bool, stored: dict | None) -> dict:
         bars.append(b)
         return b
 
+    errors, results = {}, {}
+    hashes_ready = threading.Event()
+    hashing: list = []
+
+    def hash_job(users):
+        t1 = time.perf_counter()
+        try:
+            how = passwords.fill_user_hashes(
+                users, spec.name, progress=lambda it, total, desc: progress.wrap(it, total, desc, quiet=quiet))
+            timings["argon2"] = {"how": how, "seconds": time.perf_counter() - t1}
+        except BaseException as exc:  # noqa: BLE001
+            errors["argon2"] = exc
+        finally:
+            hashes_ready.set()
+
+    def start_hashing(users):
+        # argon2 releases the GIL: hashing runs on the other core while the posts are generated.
+        th = threading.Thread(target=hash_job, args=(users,), name="seed-argon2", daemon=True)
+        hashing.append(th)
+        th.start()
+
     t = time.perf_counter()
     gen_bar = progress.bar(1, f"generate {spec.name}", quiet=quiet, unit="step")
-    ds = generate(spec.name)
+    ds = generate(spec.name, on_users=start_hashing)
+    if not hashing:  # the dataset was already in memory
+        start_hashing(ds.users)
     gen_bar.update(1)
     gen_bar.close()
     timings["generate_seconds"] = time.perf_counter() - t
 
-    hashes_ready = threading.Event()
-    errors, results = {}, {}
     threads = []
     if "postgres" in databases:
         pg_bar = mkbar(len(ds.posts), "postgres COPY posts")
@@ -173,13 +194,6 @@ def _load(spec, databases, quiet: bool, stored: dict | None) -> dict:
                                         name="seed-mongo", daemon=True))
     for th in threads:
         th.start()
-    try:
-        t = time.perf_counter()
-        how = passwords.fill_hashes(
-            ds, progress=lambda it, total, desc: progress.wrap(it, total, desc, quiet=quiet))
-        timings["argon2"] = {"how": how, "seconds": time.perf_counter() - t}
-    finally:
-        hashes_ready.set()
     if "redis" in databases:
         try:
             r = connect.redis(db=REDIS_DB)
@@ -187,7 +201,8 @@ def _load(spec, databases, quiet: bool, stored: dict | None) -> dict:
             results["redis"] = (stats, {"db": REDIS_DB, "objects": load_redis.fingerprint(r)})
         except BaseException as exc:  # noqa: BLE001
             errors["redis"] = exc
-    if "sqlite" in databases:
+    hashing[0].join()
+    if "sqlite" in databases and "argon2" not in errors:
         try:
             stats = load_sqlite.load(ds)
             results["sqlite"] = (stats, {"path": str(_settings.get().sqlite_path),

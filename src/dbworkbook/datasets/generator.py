@@ -28,7 +28,6 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import lru_cache
 
 import numpy as np
 
@@ -349,22 +348,28 @@ def build_posts(n: int, users: Users, cats: Categories) -> Posts:
                  likes=likes, metadata=metadata)
 
 
-def generate(scale: str | None = None, cache: bool = True) -> Dataset:
-    """The dataset of one scale (cached in memory per process unless cache=False)."""
+_CACHE: dict = {}
+
+
+def generate(scale: str | None = None, cache: bool = True, on_users=None) -> Dataset:
+    """The dataset of one scale (kept in memory per process, the last scale only, unless
+    cache=False). ``on_users(users)`` is called as soon as the users exist, before the slower
+    posts: the seed starts hashing passwords there."""
     spec = scale_spec(scale)
+    if cache and spec.name in _CACHE:
+        return _CACHE[spec.name]
+    ds = _generate(spec, on_users)
     if cache:
-        return _generate_cached(spec.name)
-    return _generate(spec)
+        _CACHE.clear()
+        _CACHE[spec.name] = ds
+    return ds
 
 
-@lru_cache(maxsize=1)
-def _generate_cached(name: str) -> Dataset:
-    return _generate(scale_spec(name))
-
-
-def _generate(spec: ScaleSpec) -> Dataset:
+def _generate(spec: ScaleSpec, on_users=None) -> Dataset:
     cats = build_categories()
     users = build_users(spec.users)
+    if on_users is not None:
+        on_users(users)
     posts = build_posts(spec.posts, users, cats)
     return Dataset(spec=spec, categories=cats, users=users, posts=posts)
 

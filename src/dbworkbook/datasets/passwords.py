@@ -46,11 +46,15 @@ def cache_path(scale: str, key: str):
 
 def fill_hashes(ds, progress=None) -> str:
     """Set ``ds.users.hashes`` (from the cache when possible). Returns 'cached' or 'computed'."""
-    users = ds.users
+    return fill_user_hashes(ds.users, ds.scale, progress)
+
+
+def fill_user_hashes(users, scale: str, progress=None) -> str:
+    """Set ``users.hashes`` for the given scale's users; 'cached' or 'computed'."""
     if users.hashes is not None:
         return "cached"
     key = _key(users)
-    path = cache_path(ds.scale, key)
+    path = cache_path(scale, key)
     try:
         hashes = json.loads(path.read_text())
         if isinstance(hashes, list) and len(hashes) == len(users):
@@ -58,17 +62,17 @@ def fill_hashes(ds, progress=None) -> str:
             return "cached"
     except (OSError, ValueError):
         pass
-    # argon2's C code releases the GIL: two threads use both cores.
+    # argon2's C code releases the GIL: threads use every core.
     workers = max(1, min(4, os.cpu_count() or 1))
     with ThreadPoolExecutor(workers) as pool:
-        it = pool.map(hash_password, users.passwords, users.salts, chunksize=256)
+        it = pool.map(hash_password, users.passwords, users.salts)
         if progress is not None:
             it = progress(it, total=len(users), desc="argon2id hashes")
         hashes = list(it)
     users.hashes = hashes
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        for old in path.parent.glob(f"argon2-{ds.scale}-*.json"):
+        for old in path.parent.glob(f"argon2-{scale}-*.json"):
             old.unlink()
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(hashes))
