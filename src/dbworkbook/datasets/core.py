@@ -8,7 +8,7 @@ import time
 from .. import connect
 from .. import settings as _settings
 from . import fingerprint as fp
-from . import load_mongo, load_postgres, load_redis, load_sqlite, passwords, progress
+from . import generator, load_mongo, load_postgres, load_redis, load_sqlite, passwords, progress
 from .generator import generate
 from .spec import NOW, SEED, VERSION, scale_spec
 
@@ -126,46 +126,91 @@ def _run(name, func, errors, results):
 
 
 def _load(spec, databases, quiet: bool, stored: dict | None) -> dict:
+    """Generate and load ``databases``; write the fingerprint. The work overlaps:
+
+    main thread   generate users ─ posts ──────────── Redis, SQLite ─────────── write fingerprint
+    seed-argon2        └ hash passwords (cached per scale)
+    seed-mongo         └ users, orders, sessions, categories ─ posts (once generated)
+    seed-postgres                            └ COPY ─ search_vector (parallel) ─ keys ─ VACUUM ANALYZE
+    """
     t0 = time.perf_counter()
     timings: dict = {}
     bars = []
+    errors, results = {}, {}
+    threads: list = []
+    hashes_ready, posts_ready = threading.Event(), threading.Event()
+    holder: dict = {}
 
     def mkbar(total, desc, unit="rows"):
         b = progress.bar(total, desc, quiet=quiet, position=len(bars), unit=unit)
         bars.append(b)
         return b
 
-    errors, results = {}, {}
-    hashes_ready = threading.Event()
-    hashing: list = []
+    def start(name, job):
+        th = threading.Thread(target=_run, args=(name, job, errors, results), name=f"seed-{name}", daemon=True)
+        threads.append(th)
+        th.start()
 
     def hash_job(users):
         t1 = time.perf_counter()
         try:
             how = passwords.fill_user_hashes(
                 users, spec.name, progress=lambda it, total, desc: progress.wrap(it, total, desc, quiet=quiet))
-            timings["argon2"] = {"how": how, "seconds": time.perf_counter() - t1}
-        except BaseException as exc:  # noqa: BLE001
-            errors["argon2"] = exc
+            return {"how": how, "seconds": time.perf_counter() - t1}
         finally:
             hashes_ready.set()
 
-    def start_hashing(users):
-        # argon2 releases the GIL: hashing runs on the other core while the posts are generated.
-        th = threading.Thread(target=hash_job, args=(users,), name="seed-argon2", daemon=True)
-        hashing.append(th)
-        th.start()
+    mongo_bar = None
+    if "mongo" in databases:
+        mongo_bar = mkbar(spec.mongo_users + spec.mongo_posts + spec.orders + spec.sessions, "mongo insert_many",
+                          unit="docs")
+
+    def mongo_job(users, cats):
+        db = connect.mongo()
+        t1 = time.perf_counter()
+        people = generator.mongo_people(spec, users, cats)
+        build = time.perf_counter() - t1
+        load_mongo.drop(db)
+        t2 = time.perf_counter()
+        n = load_mongo.insert(db, people.docs, ("users", "categories", "orders", "sessions"), mongo_bar)
+        inserting = time.perf_counter() - t2
+        posts_ready.wait()
+        if "ds" not in holder:
+            raise RuntimeError("the posts were not generated")
+        t1 = time.perf_counter()
+        docs = generator.mongo_documents(holder["ds"], people)
+        build += time.perf_counter() - t1
+        t2 = time.perf_counter()
+        n += load_mongo.insert(db, docs, ("posts",), mongo_bar)
+        inserting += time.perf_counter() - t2
+        t1 = time.perf_counter()
+        objects = load_mongo.expected_fingerprint(holder["ds"])
+        stats = {"build_seconds": build, "insert_seconds": inserting, "docs": n,
+                 "docs_per_second": n / inserting if inserting else 0.0,
+                 "counts": {k: len(v) for k, v in docs.items()},
+                 "fingerprint_seconds": time.perf_counter() - t1, "seconds": time.perf_counter() - t0}
+        return stats, {"database": _settings.MONGO_DATABASE, "objects": objects}
+
+    def on_users(users, cats):
+        # Both run beside the posts' generation: argon2 releases the GIL, and MongoDB's inserts
+        # are the server's work.
+        start("argon2", lambda: hash_job(users))
+        if "mongo" in databases:
+            start("mongo", lambda: mongo_job(users, cats))
 
     t = time.perf_counter()
     gen_bar = progress.bar(1, f"generate {spec.name}", quiet=quiet, unit="step")
-    ds = generate(spec.name, on_users=start_hashing)
-    if not hashing:  # the dataset was already in memory
-        start_hashing(ds.users)
+    try:
+        ds = generate(spec.name, on_users=on_users)
+        holder["ds"] = ds
+    finally:
+        posts_ready.set()
+    if not threads:  # the dataset was already in memory: nothing started yet
+        on_users(ds.users, ds.categories)
     gen_bar.update(1)
     gen_bar.close()
     timings["generate_seconds"] = time.perf_counter() - t
 
-    threads = []
     if "postgres" in databases:
         pg_bar = mkbar(len(ds.posts), "postgres COPY posts")
 
@@ -176,24 +221,7 @@ def _load(spec, databases, quiet: bool, stored: dict | None) -> dict:
             stats["fingerprint_seconds"] = time.perf_counter() - t1
             return stats, {"schema": PG_SCHEMA, "objects": objects}
 
-        threads.append(threading.Thread(target=_run, args=("postgres", pg_job, errors, results),
-                                        name="seed-postgres", daemon=True))
-    if "mongo" in databases:
-        n_docs = (spec.mongo_users + spec.mongo_posts + spec.orders + spec.sessions
-                  + len(ds.categories))
-        mongo_bar = mkbar(n_docs, "mongo insert_many", unit="docs")
-
-        def mongo_job():
-            stats = load_mongo.load(ds, connect.mongo(), bar=mongo_bar)
-            t1 = time.perf_counter()
-            objects = load_mongo.expected_fingerprint(ds)
-            stats["fingerprint_seconds"] = time.perf_counter() - t1
-            return stats, {"database": _settings.MONGO_DATABASE, "objects": objects}
-
-        threads.append(threading.Thread(target=_run, args=("mongo", mongo_job, errors, results),
-                                        name="seed-mongo", daemon=True))
-    for th in threads:
-        th.start()
+        start("postgres", pg_job)
     if "redis" in databases:
         try:
             r = connect.redis(db=REDIS_DB)
@@ -201,8 +229,8 @@ def _load(spec, databases, quiet: bool, stored: dict | None) -> dict:
             results["redis"] = (stats, {"db": REDIS_DB, "objects": load_redis.fingerprint(r)})
         except BaseException as exc:  # noqa: BLE001
             errors["redis"] = exc
-    hashing[0].join()
-    if "sqlite" in databases and "argon2" not in errors:
+    hashes_ready.wait()
+    if "sqlite" in databases and ds.users.hashes is not None:
         try:
             stats = load_sqlite.load(ds)
             results["sqlite"] = (stats, {"path": str(_settings.get().sqlite_path),
@@ -219,6 +247,7 @@ def _load(spec, databases, quiet: bool, stored: dict | None) -> dict:
             raise exc
         raise RuntimeError(f"seeding {name} failed: {type(exc).__name__}: {exc}") from exc
 
+    timings["argon2"] = results["argon2"]
     dbs = dict(stored["databases"]) if stored else {}
     for db in databases:
         timings[db] = results[db][0]

@@ -353,8 +353,8 @@ _CACHE: dict = {}
 
 def generate(scale: str | None = None, cache: bool = True, on_users=None) -> Dataset:
     """The dataset of one scale (kept in memory per process, the last scale only, unless
-    cache=False). ``on_users(users)`` is called as soon as the users exist, before the slower
-    posts: the seed starts hashing passwords there."""
+    cache=False). ``on_users(users, categories)`` is called as soon as the users exist, before
+    the slower posts: the seed starts hashing passwords and loading MongoDB there."""
     spec = scale_spec(scale)
     if cache and spec.name in _CACHE:
         return _CACHE[spec.name]
@@ -369,7 +369,7 @@ def _generate(spec: ScaleSpec, on_users=None) -> Dataset:
     cats = build_categories()
     users = build_users(spec.users)
     if on_users is not None:
-        on_users(users)
+        on_users(users, cats)
     posts = build_posts(spec.posts, users, cats)
     return Dataset(spec=spec, categories=cats, users=users, posts=posts)
 
@@ -384,15 +384,28 @@ def _object_ids(stream: Stream, times: np.ndarray):
     return [ObjectId(int(t).to_bytes(4, "big") + tail) for t, tail in zip(times.tolist(), tails)]
 
 
-def mongo_documents(ds: Dataset) -> dict[str, list[dict]]:
+@dataclass
+class MongoPeople:
+    """The MongoDB documents that need only the users: users, orders, sessions, categories.
+    They can be generated (and inserted) while the posts are still being generated."""
+    docs: dict
+    user_oids: list
+    posts_stream: Stream      # where the posts' part of the stream starts
+
+
+def mongo_documents(ds: Dataset, people: MongoPeople | None = None) -> dict[str, list[dict]]:
     """{collection: [documents]} for MongoDB (cached on the dataset)."""
     if "mongo" not in ds._cache:
-        ds._cache["mongo"] = _mongo_documents(ds)
+        people = people or mongo_people(ds.spec, ds.users, ds.categories)
+        docs = dict(people.docs)
+        docs["posts"] = mongo_posts(ds.spec, ds.posts, people)
+        ds._cache["mongo"] = {k: docs[k] for k in ("users", "posts", "orders", "sessions", "categories")}
     return ds._cache["mongo"]
 
 
-def _mongo_documents(ds: Dataset) -> dict[str, list[dict]]:
-    spec, users, posts, cats = ds.spec, ds.users, ds.posts, ds.categories
+def mongo_people(spec: ScaleSpec, users: Users, cats: Categories) -> MongoPeople:
+    # One stream, drawn in this order: users, posts (one draw per post), orders, sessions. The
+    # posts' draws are skipped here (fork) and made by mongo_posts, so either can come first.
     s = Stream("mongo")
     m = min(spec.mongo_users, len(users))
 
@@ -427,25 +440,8 @@ def _mongo_documents(ds: Dataset) -> dict[str, list[dict]]:
             "pgId": users.id(i),
         })
 
-    # posts: an evenly spread slice of the posts written by those users.
-    eligible = np.flatnonzero(posts.author < m)
-    want = min(spec.mongo_posts, len(eligible))
-    chosen = eligible[np.floor(np.arange(want) * (len(eligible) / want)).astype(np.int64)]
-    post_oids = _object_ids(s, posts.created[chosen])
-    mongo_posts = []
-    for oid, p in zip(post_oids, chosen.tolist()):
-        mongo_posts.append({
-            "_id": oid,
-            "authorId": user_oids[int(posts.author[p])],
-            "title": posts.title[p],
-            "content": posts.content[p],
-            "tags": list(posts.tags[p]),
-            "createdAt": utc(posts.created[p]),
-            "published": bool(posts.published[p] >= 0),
-            "categoryId": int(posts.category[p]),
-            "views": int(posts.views[p]),
-            "pgId": posts.id(p),
-        })
+    posts_stream = s.fork()
+    s = s.fork(skip=spec.mongo_posts)
 
     # orders: two years before NOW, monthly seasonality and growth; the buyer signed up before.
     n = spec.orders
@@ -494,8 +490,35 @@ def _mongo_documents(ds: Dataset) -> dict[str, list[dict]]:
 
     categories = [{"_id": cid, "name": name, "parent": parent}
                   for cid, name, parent in zip(cats.ids, cats.names, cats.parent_ids)]
-    return {"users": mongo_users, "posts": mongo_posts, "orders": orders, "sessions": sessions,
-            "categories": categories}
+    return MongoPeople(docs={"users": mongo_users, "orders": orders, "sessions": sessions,
+                             "categories": categories},
+                       user_oids=user_oids, posts_stream=posts_stream)
+
+
+def mongo_posts(spec: ScaleSpec, posts: Posts, people: MongoPeople) -> list[dict]:
+    """An evenly spread slice of the posts written by the MongoDB users."""
+    s = people.posts_stream.fork()
+    user_oids = people.user_oids
+    m = len(user_oids)
+    eligible = np.flatnonzero(posts.author < m)
+    want = min(spec.mongo_posts, len(eligible))
+    chosen = eligible[np.floor(np.arange(want) * (len(eligible) / want)).astype(np.int64)]
+    post_oids = _object_ids(s, posts.created[chosen])
+    docs = []
+    for oid, p in zip(post_oids, chosen.tolist()):
+        docs.append({
+            "_id": oid,
+            "authorId": user_oids[int(posts.author[p])],
+            "title": posts.title[p],
+            "content": posts.content[p],
+            "tags": list(posts.tags[p]),
+            "createdAt": utc(posts.created[p]),
+            "published": bool(posts.published[p] >= 0),
+            "categoryId": int(posts.category[p]),
+            "views": int(posts.views[p]),
+            "pgId": posts.id(p),
+        })
+    return docs
 
 
 # ------------------------------------------------------------------ Redis commands

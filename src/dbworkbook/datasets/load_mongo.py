@@ -30,16 +30,10 @@ def drop(db) -> None:
         db.drop_collection(name)
 
 
-def load(ds: Dataset, db=None, bar=None) -> dict:
-    """Drop and reload the seeded collections. Returns timings and counts."""
-    t0 = time.perf_counter()
-    db = db if db is not None else connect.mongo()
-    docs = mongo_documents(ds)
-    build = time.perf_counter() - t0
-    drop(db)
-    t = time.perf_counter()
+def insert(db, docs: dict, names, bar=None) -> int:
+    """Insert the named collections' documents in unordered batches; the number inserted."""
     total = 0
-    for name in SEEDED_COLLECTIONS:
+    for name in names:
         coll = db[name]
         batch_docs = docs[name]
         for i in range(0, len(batch_docs), BATCH):
@@ -48,6 +42,18 @@ def load(ds: Dataset, db=None, bar=None) -> dict:
             total += len(chunk)
             if bar is not None:
                 bar.update(len(chunk))
+    return total
+
+
+def load(ds: Dataset, db=None, bar=None) -> dict:
+    """Drop and reload the seeded collections. Returns timings and counts."""
+    t0 = time.perf_counter()
+    db = db if db is not None else connect.mongo()
+    docs = mongo_documents(ds)
+    build = time.perf_counter() - t0
+    drop(db)
+    t = time.perf_counter()
+    total = insert(db, docs, SEEDED_COLLECTIONS, bar)
     insert_seconds = time.perf_counter() - t
     return {"build_seconds": build, "insert_seconds": insert_seconds, "docs": total,
             "docs_per_second": total / insert_seconds if insert_seconds else 0.0,

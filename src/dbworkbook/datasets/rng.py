@@ -28,6 +28,18 @@ class Stream:
         self.name = name
         self._bits = np.random.PCG64(int.from_bytes(digest[:16], "little"))
 
+    def fork(self, skip: int = 0) -> "Stream":
+        """A copy of this stream that continues ``skip`` draws further on (this one is unchanged).
+        Lets two parts of the data be generated in either order and still get the numbers they
+        would get one after the other."""
+        other = object.__new__(Stream)
+        other.name = self.name
+        other._bits = np.random.PCG64()
+        other._bits.state = self._bits.state
+        if skip:
+            other._bits.advance(skip)
+        return other
+
     def raw(self, n: int) -> np.ndarray:
         """n uniformly random uint64."""
         return self._bits.random_raw(n).astype(np.uint64, copy=False)
