@@ -123,7 +123,7 @@ def _bucket_solution(coll):
 
 EXERCISES = [
     MongoQuery(
-        id="05.1", collection="users",
+        id="05.1", collection="users", timeout=30.0,
         title="Find the users who ship to Paris but have no home address",
         task=(
             "In the seeded `users`, each user embeds an array `addresses` of `{type, street, city}`. "
@@ -144,7 +144,7 @@ EXERCISES = [
         ],
     ),
     MongoQuery(
-        id="05.2", collection="posts", ordered=True,
+        id="05.2", collection="posts", ordered=True, timeout=30.0,
         title="The five most prolific authors, in one round trip",
         task=(
             "Posts reference their author with `authorId` (a user's `_id`). Write **one pipeline** on "
