@@ -18,7 +18,7 @@ from .generator import Dataset, redis_commands
 
 # Groups of keys the fingerprint reports on (a key's group: its pattern).
 GROUPS = ("user:*:name", "user:*", "user:*:roles", "page:*:views", "leaderboard", "queue:jobs", "events")
-BATCH = 1_000
+BATCH = 1_000   # keys per UNLINK
 
 
 def group_of(key: str) -> str | None:
@@ -43,43 +43,69 @@ def drop(r) -> int:
     return len(keys)
 
 
+def command_args(cmd: tuple) -> tuple:
+    """A generated command as the argument list Redis receives (``SET key value`` ...)."""
+    op, key = cmd[0], cmd[1]
+    if op == "SET":
+        return ("SET", key, cmd[2])
+    if op == "HSET":
+        return ("HSET", key, *[x for kv in cmd[2].items() for x in kv])
+    if op == "SADD":
+        return ("SADD", key, *cmd[2])
+    if op == "ZADD":
+        return ("ZADD", key, *[x for member, score in cmd[2].items() for x in (str(score), member)])
+    if op == "LPUSH":
+        return ("LPUSH", key, *cmd[2])
+    if op == "XADD":
+        return ("XADD", key, cmd[2], *[x for kv in cmd[3].items() for x in kv])
+    raise ValueError(op)  # pragma: no cover - a generator bug
+
+
+def resp(args) -> bytes:
+    """One command in the Redis protocol (RESP): what every client sends on the wire."""
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        b = a.encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(b), b))
+    return b"".join(out)
+
+
+def pipeline(r, commands: list[bytes], batch: int = 5_000, bar=None) -> int:
+    """Send RESP-encoded commands pipelined (no MULTI/EXEC: like ``pipeline(transaction=False)``),
+    a batch at a time, then read every reply; raises on the first error reply.
+
+    This is Redis's own "mass insertion" advice: build the protocol once and stream it. redis-py's
+    Pipeline object does the same with more bookkeeping per command (about half the speed here).
+    """
+    sent = 0
+    conn = r.connection_pool.get_connection()
+    try:
+        for i in range(0, len(commands), batch):
+            chunk = commands[i:i + batch]
+            conn.send_packed_command([b"".join(chunk)])
+            for _ in chunk:
+                conn.read_response()
+            sent += len(chunk)
+            if bar is not None:
+                bar.update(len(chunk))
+    except BaseException:
+        conn.disconnect()  # replies may be left unread: do not reuse this connection
+        raise
+    finally:
+        r.connection_pool.release(conn)
+    return sent
+
+
 def load(ds: Dataset, r=None, bar=None) -> dict:
     t0 = time.perf_counter()
     r = r if r is not None else connect.redis()
     cmds = redis_commands(ds)
     drop(r)
     t = time.perf_counter()
-    pipe = r.pipeline(transaction=False)
-    pending = 0
-    for cmd in cmds:
-        op, key = cmd[0], cmd[1]
-        if op == "SET":
-            pipe.set(key, cmd[2])
-        elif op == "HSET":
-            pipe.hset(key, mapping=cmd[2])
-        elif op == "SADD":
-            pipe.sadd(key, *cmd[2])
-        elif op == "ZADD":
-            pipe.zadd(key, cmd[2])
-        elif op == "LPUSH":
-            pipe.lpush(key, *cmd[2])
-        elif op == "XADD":
-            pipe.xadd(key, cmd[3], id=cmd[2])
-        else:  # pragma: no cover - a generator bug
-            raise ValueError(op)
-        pending += 1
-        if pending == BATCH:
-            pipe.execute()
-            if bar is not None:
-                bar.update(pending)
-            pending = 0
-    if pending:
-        pipe.execute()
-        if bar is not None:
-            bar.update(pending)
+    n = pipeline(r, [resp(command_args(c)) for c in cmds], bar=bar)
     seconds = time.perf_counter() - t
-    return {"commands": len(cmds), "insert_seconds": seconds,
-            "commands_per_second": len(cmds) / seconds if seconds else 0.0,
+    return {"commands": n, "insert_seconds": seconds,
+            "commands_per_second": n / seconds if seconds else 0.0,
             "seconds": time.perf_counter() - t0}
 
 
