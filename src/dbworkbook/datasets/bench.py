@@ -172,4 +172,24 @@ def cli_bench(scale: str | None = None) -> int:
     print(f"  postgres  then, on the server: search_vector and metadata for {res['posts']:,} posts "
           f"{st['derive_seconds']:.1f} s · keys {st['constraints_seconds']:.1f} s · "
           f"VACUUM ANALYZE {st['vacuum_seconds']:.1f} s")
+    print("  verify    " + _verify_speed())
     return 0
+
+
+def _verify_speed() -> str:
+    """How long a notebook's setup check takes on the seeded dataset (read-only; best of 3)."""
+    from .core import DatasetMismatch, verify
+
+    try:
+        times = []
+        for _ in range(3):
+            t = time.perf_counter()
+            result = verify(quick=True)
+            times.append(time.perf_counter() - t)
+        full_t = time.perf_counter()
+        verify(quick=False)
+        full = time.perf_counter() - full_t
+    except DatasetMismatch as exc:
+        return f"skipped: the seeded dataset does not verify ({str(exc).splitlines()[0]})"
+    return (f"verify(quick=True) on the seeded {result['scale']} dataset: {min(times):.2f} s (best of 3; "
+            f"the target is < 1 s on small) · verify(quick=False) {full:.1f} s")
