@@ -126,7 +126,7 @@ class MongoQuery(Exercise):
     ordered: bool = False
     compare_id: bool | None = None
     tolerance: float = compare.DEFAULT_TOLERANCE
-    timeout: float = 5.0
+    timeout: float = 30.0
     must_use_index: bool | str = False  # True, or a stage such as "IXSCAN"
     allow_empty: bool = False           # the reference may return no documents
 
