@@ -198,3 +198,30 @@ def listing(label: str, items: list[str], total: int | None = None) -> list[str]
 
 def plural(n: int, word: str, words: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (words or word + 's')}"
+
+
+def describe_difference(expected: list, actual: list, exp_canon: list, act_canon: list, *, fmt,
+                        noun: str, ordered: bool = False, tol: float = DEFAULT_TOLERANCE) -> list[str]:
+    """Short lines saying how ``actual`` differs from ``expected`` (empty when they agree).
+
+    ``exp_canon`` / ``act_canon`` are the comparable forms (rows or documents made canonical);
+    ``fmt`` shows one original item; ``noun`` names them ("row", "document"). Shared by the SQL
+    and MongoDB checks so that both say the same things the same way.
+    """
+    missing, extra = multiset_diff(exp_canon, act_canon, tol)
+    if not missing and not extra:
+        if ordered:
+            at = first_order_difference(exp_canon, act_canon, tol)
+            if at is not None:
+                return [f"The {noun}s are right but in the wrong order: {noun} {at + 1} should be "
+                        f"{fmt(expected[at])}, yours is {fmt(actual[at])}."]
+        return []
+    lines = []
+    if len(actual) != len(expected):
+        lines.append(f"Your query returns {plural(len(actual), noun)}; "
+                     f"the expected result has {len(expected):,}.")
+    if missing:
+        lines += listing(f"Missing {noun}s", [fmt(expected[i]) for i in missing[:SHOW]], len(missing))
+    if extra:
+        lines += listing(f"Unexpected {noun}s", [fmt(actual[j]) for j in extra[:SHOW]], len(extra))
+    return lines

@@ -180,25 +180,9 @@ class MongoQuery(Exercise):
 
 
 def compare_docs(expected: list, actual: list, *, ordered=False, tol=compare.DEFAULT_TOLERANCE) -> list[str]:
-    exp_c = [compare.canon(d) for d in expected]
-    act_c = [compare.canon(d) for d in actual]
-    missing, extra = compare.multiset_diff(exp_c, act_c, tol)
-    if not missing and not extra:
-        if ordered:
-            at = compare.first_order_difference(exp_c, act_c, tol)
-            if at is not None:
-                return [f"The documents are right but in the wrong order: document {at + 1} should be "
-                        f"{compare.fmt_doc(expected[at])}, yours is {compare.fmt_doc(actual[at])}."]
-        return []
-    lines = []
-    if len(actual) != len(expected):
-        lines.append(f"Your query returns {compare.plural(len(actual), 'document')}; "
-                     f"the expected result has {len(expected):,}.")
-    if missing:
-        lines += compare.listing("Missing documents", [compare.fmt_doc(expected[i]) for i in missing[:compare.SHOW]], len(missing))
-    if extra:
-        lines += compare.listing("Unexpected documents", [compare.fmt_doc(actual[j]) for j in extra[:compare.SHOW]], len(extra))
-    return lines
+    return compare.describe_difference(
+        expected, actual, [compare.canon(d) for d in expected], [compare.canon(d) for d in actual],
+        fmt=compare.fmt_doc, noun="document", ordered=ordered, tol=tol)
 
 
 # --------------------------------------------------------------------------- the state kind

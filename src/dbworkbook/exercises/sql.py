@@ -181,7 +181,6 @@ class SQLQuery(Exercise):
 def compare_rows(exp_cols, exp_rows, cols, rows, *, ordered=False, columns=False,
                  tol=compare.DEFAULT_TOLERANCE, noun="row") -> list[str]:
     """Short lines saying how ``rows`` differ from ``exp_rows`` (empty when they agree)."""
-    lines: list[str] = []
     names = ", ".join(cols)
     exp_names = ", ".join(exp_cols)
     if len(cols) != len(exp_cols):
@@ -194,24 +193,9 @@ def compare_rows(exp_cols, exp_rows, cols, rows, *, ordered=False, columns=False
             cols = list(exp_cols)
         else:
             return [f"Wrong column names: yours are ({names}); expected ({exp_names})."]
-    expected = [compare.row(r) for r in exp_rows]
-    actual = [compare.row(r) for r in rows]
-    missing, extra = compare.multiset_diff(expected, actual, tol)
-    if not missing and not extra:
-        if ordered:
-            at = compare.first_order_difference(expected, actual, tol)
-            if at is not None:
-                return [f"The {noun}s are right but in the wrong order: {noun} {at + 1} should be "
-                        f"{compare.fmt_row(exp_rows[at])}, yours is {compare.fmt_row(rows[at])}."]
-        return []
-    if len(rows) != len(exp_rows):
-        lines.append(f"Your query returns {compare.plural(len(rows), noun)}; "
-                     f"the expected result has {len(exp_rows):,}.")
-    if missing:
-        lines += compare.listing(f"Missing {noun}s", [compare.fmt_row(exp_rows[i]) for i in missing[:compare.SHOW]], len(missing))
-    if extra:
-        lines += compare.listing(f"Unexpected {noun}s", [compare.fmt_row(rows[j]) for j in extra[:compare.SHOW]], len(extra))
-    return lines
+    return compare.describe_difference(
+        exp_rows, rows, [compare.row(r) for r in exp_rows], [compare.row(r) for r in rows],
+        fmt=compare.fmt_row, noun=noun, ordered=ordered, tol=tol)
 
 
 class _PgRunner:

@@ -157,6 +157,10 @@ class PostgresServer(Server):
         if _as_root():
             user = ensure_service_user()
             if root != self.link:
+                if not self.link.is_symlink() and root.exists():
+                    # Left by an earlier checkout at this same path that was deleted (its state
+                    # folder, which held the link, is gone): not this checkout's data.
+                    shutil.rmtree(root.parent)
                 _mkdir_public(root.parent.parent)
                 root.parent.mkdir(parents=True, exist_ok=True)
                 root.parent.chmod(0o755)
