@@ -22,7 +22,9 @@ NBVAL_ARGS = [
 ]
 
 
-def pytest_command(paths=("tests", "notebooks"), extra=()) -> list[str]:
+# Order matters: tests_after_notebooks/ checks every exercise against the state the notebooks'
+# own cells built (their schemas, indexes and keys), so it runs after the notebooks.
+def pytest_command(paths=("tests", "notebooks", "tests_after_notebooks"), extra=()) -> list[str]:
     return [sys.executable, "-m", "pytest", *paths, *NBVAL_ARGS, "-p", "no:cacheprovider",
             "-o", "console_output_style=classic", *extra]
 
