@@ -38,7 +38,7 @@ lab: install ## set everything up and open JupyterLab on notebooks/ (JUPYTER_ARG
 	$(WB) up
 	$(WB) seed $(if $(SCALE),--scale $(SCALE))
 	$(WB) status
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(JUPYTER_ARGS)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(JUPYTER_ARGS)
 
 test: install ## run the whole test suite: unit tests and every notebook under nbval (starts/stops servers)
 	$(WB) test
