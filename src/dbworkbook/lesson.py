@@ -118,7 +118,7 @@ def setup(number, postgres: bool = True, mongo: bool = False, redis: bool = Fals
     cfg = _settings.get()
     from . import datasets
 
-    summary = datasets.ensure_seeded(databases=uses, quiet=True) or {}
+    datasets.ensure_seeded(databases=uses, quiet=True)
     lesson = Lesson(number=number, uses=uses, cfg=cfg, summary=datasets.summary())
     if reset:
         lesson.reset()
@@ -126,7 +126,6 @@ def setup(number, postgres: bool = True, mongo: bool = False, redis: bool = Fals
         connect.sql_magic(schema=lesson.schema)
     if not quiet:
         print(_ready_line(lesson))
-    del summary
     return lesson
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import fnmatch
 import shlex
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit, urlunsplit
 
 from . import compare
 from .core import AuthorError, Exercise, Feedback, db_error_lines, python_error_line
@@ -32,16 +31,11 @@ MAX_SAVED_KEYS = 50_000
 
 
 def client(db: int, decode: bool = True):
-    """A redis-py client on logical database ``db`` of the workbook's Redis."""
-    import redis as redis_py
-
+    """A redis-py client on logical database ``db`` of the workbook's Redis (a clear
+    ConnectionFailed message when the server is down)."""
     from .. import connect
-    from .. import settings as _settings
 
-    connect.redis()  # a clear ConnectionFailed message when the server is down
-    parts = urlsplit(_settings.get().redis_url)
-    url = urlunsplit((parts.scheme, parts.netloc, f"/{int(db)}", "", ""))
-    return redis_py.Redis.from_url(url, decode_responses=decode)
+    return connect.redis(db=db, decode_responses=decode)
 
 
 def parse_command(command) -> list:

@@ -128,8 +128,19 @@ def _norm_expr(text: str) -> str:
 
 
 # --------------------------------------------------------------------------- the query kind
+class _SQLAnswer:
+    """What the SQL kinds share: the search path their answers run with, and the placeholder test."""
+
+    @property
+    def search_path(self) -> str:
+        return f"{self.schema or 'nb' + self.notebook}, public"
+
+    def _is_placeholder(self, answer) -> bool:
+        return is_sql_placeholder(answer)
+
+
 @dataclass(kw_only=True, repr=False)
-class SQLQuery(Exercise):
+class SQLQuery(_SQLAnswer, Exercise):
     """A query exercise: the learner's rows must mean the same as the reference's rows."""
 
     database: str = "postgres"          # or "sqlite"
@@ -150,13 +161,6 @@ class SQLQuery(Exercise):
         super().__post_init__()
         if self.database not in ("postgres", "sqlite"):
             raise ValueError(f"{self.id}: database must be 'postgres' or 'sqlite'")
-
-    @property
-    def search_path(self) -> str:
-        return f"{self.schema or 'nb' + self.notebook}, public"
-
-    def _is_placeholder(self, answer) -> bool:
-        return is_sql_placeholder(answer)
 
     def _evaluate(self, answer) -> list[str]:
         wrong_type = _not_sql(answer)
@@ -375,7 +379,7 @@ class _SqliteRunner:
 
 # --------------------------------------------------------------------------- the DDL/state kind
 @dataclass(kw_only=True, repr=False)
-class SQLState(Exercise):
+class SQLState(_SQLAnswer, Exercise):
     """A DDL exercise: run the learner's statements (committed), then verify the state."""
 
     expect: list = field(default_factory=list)   # predicates: index_on(...), constraint_on(...), ...
@@ -385,13 +389,6 @@ class SQLState(Exercise):
 
     kind = "sql-state"
     answer_noun = "SQL statements"
-
-    @property
-    def search_path(self) -> str:
-        return f"{self.schema or 'nb' + self.notebook}, public"
-
-    def _is_placeholder(self, answer) -> bool:
-        return is_sql_placeholder(answer)
 
     def _evaluate(self, answer) -> list[str]:
         import psycopg
