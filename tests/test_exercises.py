@@ -57,14 +57,14 @@ def passes(ex, answer) -> None:
 @pytest.mark.parametrize("ex_id", [ex.id for ex in catalog.all_exercises(include_demo=True) if ex.notebook == "demo"])
 def test_demo_references_pass_and_empty_answers_fail(ex_id):
     ex = exercise(ex_id)
-    passes(ex, ex.solution)
+    passes(ex, ex.reference)
     for empty in (None, ..., "", [], {}):
         assert "You have not written an answer yet: replace the placeholder with your" in fails(ex, empty)
 
 
 def test_a_pass_prints_exactly_one_line(capsys):
     ex = exercise("demo.pg_query")
-    result = ex.check(ex.solution)
+    result = ex.check(ex.reference)
     assert result and result.passed
     assert capsys.readouterr().out == "✓ demo.pg_query passed — List the Norwegian authors by name\n"
 
@@ -87,7 +87,7 @@ def test_strict_raises_with_the_message(monkeypatch):
     monkeypatch.setenv("DBWB_STRICT_CHECKS", "1")
     with pytest.raises(AssertionError, match="You have not written an answer yet"):
         ex.check("-- write your SQL here")
-    assert ex.check(ex.solution).passed  # a pass never raises
+    assert ex.check(ex.reference).passed  # a pass never raises
 
 
 # --------------------------------------------------------------------------- PostgreSQL queries
@@ -129,7 +129,7 @@ def test_pg_columns():
 
 
 def test_pg_numeric_tolerance_and_types():
-    ex = SQLQuery(id="demo.t1", title="A third", task="-", schema=demo.SCHEMA, solution="SELECT 1.0 / 3 AS x, 2 AS n")
+    ex = SQLQuery(id="demo.t1", title="A third", task="-", schema=demo.SCHEMA, reference="SELECT 1.0 / 3 AS x, 2 AS n")
     passes(ex, "SELECT 0.33333333334::float8, 2.0")
     assert "Missing rows (1):\n      (0.3333333333333333333" in fails(ex, "SELECT 0.34, 2")
     passes(dataclasses.replace(ex, tolerance=0.01), "SELECT 0.334, 2")
@@ -144,7 +144,7 @@ def test_pg_invalid_sql_shows_the_database_error():
 
 
 def test_pg_statement_timeout():
-    ex = SQLQuery(id="demo.t2", title="Slow", task="-", schema=demo.SCHEMA, solution="SELECT 1", timeout=0.3)
+    ex = SQLQuery(id="demo.t2", title="Slow", task="-", schema=demo.SCHEMA, reference="SELECT 1", timeout=0.3)
     msg = fails(ex, "SELECT 1 FROM pg_sleep(3)")
     assert "Your query ran longer than 0.3 s (statement timeout)" in msg
 
@@ -168,7 +168,7 @@ def test_pg_answers_are_rolled_back_and_may_hold_several_statements():
     ex = exercise("demo.pg_query")
     fails(ex, "DELETE FROM authors RETURNING name, country")
     passes(ex, "SELECT 1; SELECT name, country FROM authors WHERE country = 'NO' ORDER BY name;")
-    passes(ex, ex.solution)  # the authors are still there
+    passes(ex, ex.reference)  # the authors are still there
     assert "Your SQL returns no rows at all" in fails(ex, "CREATE TEMP TABLE x (a int)")
     assert "Your answer should be SQL text (a string), not dict." in fails(ex, {"a": 1})
 
@@ -188,7 +188,7 @@ def test_split_sql_respects_quotes_comments_and_dollar_quotes():
 # --------------------------------------------------------------------------- PostgreSQL DDL/state
 def test_pg_state_placeholder_fails_after_the_reference_ran():
     ex = exercise("demo.pg_ddl")
-    passes(ex, ex.solution)
+    passes(ex, ex.reference)
     assert "You have not written an answer yet" in fails(ex, "-- write your SQL here")
     msg = fails(ex, "SELECT 1")  # runs, changes nothing: setup has removed the reference's index
     assert "Missing an index on books (author_id). Indexes on books now: books_pkey (id) unique." in msg
@@ -200,10 +200,10 @@ def test_pg_state_wrong_index_names_what_is_missing():
     assert "Missing an index on books (author_id). Indexes on books now: books_pkey (id) unique; books_year_idx (year)." in msg
     assert "does not use an index yet. The plan scans the whole table (Seq Scan on books)" in msg
     unique = dataclasses.replace(ex, expect=[index_on("books", ["author_id"], unique=True)])
-    assert "Index books_author_idx is on the right columns but is not unique." in fails(unique, ex.solution)
+    assert "Index books_author_idx is on the right columns but is not unique." in fails(unique, ex.reference)
     partial = dataclasses.replace(ex, expect=[index_on("books", ["author_id"], partial="year > 2000")])
     passes(partial, "CREATE INDEX ON books (author_id) WHERE year > 2000")
-    assert "has no WHERE clause; expected WHERE year > 2000" in fails(partial, ex.solution)
+    assert "has no WHERE clause; expected WHERE year > 2000" in fails(partial, ex.reference)
     expr = dataclasses.replace(ex, expect=[index_on("books", ["lower(title)"], expression=True)])
     passes(expr, "CREATE INDEX ON books (lower(title))")
 
@@ -232,7 +232,7 @@ CREATE TRIGGER accounts_touch BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUN
 
 def test_pg_state_constraints_triggers_columns():
     ex = SQLState(id="demo.t3", title="Guard the accounts", task="-", schema=demo.SCHEMA,
-                  setup=ACCOUNTS_SETUP, solution=ACCOUNTS_SOLUTION,
+                  setup=ACCOUNTS_SETUP, reference=ACCOUNTS_SOLUTION,
                   expect=[constraint_on("accounts", "unique", ["email"]), constraint_on("accounts", "check", ["balance"]),
                           column_on("accounts", "email", type="text", not_null=True),
                           trigger_on("accounts", events="UPDATE", timing="BEFORE", for_each="ROW")])
@@ -264,8 +264,8 @@ def test_sqlite_query_feedback():
 
 def test_sqlite_full_scan_plan():
     ex = dataclasses.replace(exercise("demo.sqlite_query"), must_use_index=True,
-                             solution="SELECT name FROM cities WHERE country = 'NO'")
-    passes(ex, ex.solution)
+                             reference="SELECT name FROM cities WHERE country = 'NO'")
+    passes(ex, ex.reference)
     msg = fails(ex, "SELECT name FROM cities WHERE country || '' = 'NO'")
     assert "The plan scans the whole table (SCAN cities): no index serves this query." in msg
 
@@ -289,7 +289,7 @@ def test_mongo_compares_by_meaning():
 
 def test_mongo_order_and_bad_pipeline():
     ex = exercise("demo.mongo_pipeline")
-    wrong = [dict(stage) for stage in ex.solution[:-1]] + [{"$sort": {"_id": -1}}]
+    wrong = [dict(stage) for stage in ex.reference[:-1]] + [{"$sort": {"_id": -1}}]
     msg = fails(ex, wrong)
     assert "The documents are right but in the wrong order: document 1 should be {_id: 2015, books: 66" in msg
     assert "MongoDB says: Unrecognized pipeline stage name: '$matc'" in fails(ex, [{"$matc": {"year": 2015}}])
@@ -298,9 +298,9 @@ def test_mongo_order_and_bad_pipeline():
 
 def test_mongo_find_spec_projection_sort_limit():
     ex = MongoQuery(id="demo.t4", title="Three cheapest", task="-", collection=demo.BOOKS, ordered=True,
-                    solution={"filter": {"author": "Author 1"}, "projection": {"_id": 0, "title": 1, "price": 1},
+                    reference={"filter": {"author": "Author 1"}, "projection": {"_id": 0, "title": 1, "price": 1},
                               "sort": [("price", 1), ("sku", 1)], "limit": 3})
-    passes(ex, ex.solution)
+    passes(ex, ex.reference)
     msg = fails(ex, {"filter": {"author": "Author 1"}, "projection": {"_id": 0, "title": 1},
                      "sort": {"price": 1, "sku": 1}, "limit": 3})
     assert "Missing documents (3):\n      {title: 'Book 221', price: 5}" in msg
@@ -316,7 +316,7 @@ def test_mongo_collscan():
 # --------------------------------------------------------------------------- MongoDB state
 def test_mongo_state_index_checks():
     ex = exercise("demo.mongo_ddl")
-    passes(ex, ex.solution)
+    passes(ex, ex.reference)
 
     def answer(coll):
         ...  # your code here
@@ -337,9 +337,9 @@ def test_mongo_state_index_checks():
 def test_mongo_index_options():
     ttl = MongoState(id="demo.t5", title="TTL", task="-", collection="test_exercises_sessions",
                      setup=lambda coll: coll.drop_indexes(),
-                     solution=lambda coll: coll.create_index("at", expireAfterSeconds=3600),
+                     reference=lambda coll: coll.create_index("at", expireAfterSeconds=3600),
                      expect=[mongo_index("at", ttl=3600)])
-    passes(ttl, ttl.solution)
+    passes(ttl, ttl.reference)
     assert "has expireAfterSeconds=60; expected 3600" in fails(ttl, lambda coll: coll.create_index("at", expireAfterSeconds=60))
     assert "is not a TTL index" not in fails(ttl, lambda coll: coll.create_index([("at", -1)]))
 
@@ -386,16 +386,16 @@ def test_redis_function_answers_and_return_values():
 
 def test_redis_predicates_and_quoting():
     ex = RedisTask(id="demo.t6", title="Greet", task="-", db=demo.REDIS_DB, compare_state=False,
-                   solution=['SET greeting "hello world"', "GET greeting"],
+                   reference=['SET greeting "hello world"', "GET greeting"],
                    expect=[key_is("greeting", "hello world", type="string"), persistent("greeting"),
                            returns("hello world")])
-    passes(ex, ex.solution)
+    passes(ex, ex.reference)
     msg = fails(ex, ["SET greeting hello EX 5", "GET greeting"])
     assert "greeting is 'hello'; expected 'hello world'." in msg
     assert "greeting expires (it has a TTL); it should be persistent." in msg
     assert "Your answer returned 'hello'; expected 'hello world'." in msg
     setup = RedisTask(id="demo.t7", title="Pop", task="-", db=demo.REDIS_DB, setup=["RPUSH q a b c"],
-                      solution=["LPOP q"], keys="q", expect=[expires("q")])
+                      reference=["LPOP q"], keys="q", expect=[expires("q")])
     assert "q has no TTL: it must expire." in fails(setup, ["LPOP q"])
 
 
@@ -405,7 +405,7 @@ def test_redis_check_restores_the_notebooks_keys():
     r.set("lesson:key", "kept", ex=500)
     r.hset("lesson:hash", mapping={"a": "1"})
     ex = exercise("demo.redis_commands")
-    passes(ex, ex.solution)
+    passes(ex, ex.reference)
     fails(ex, ["SET lesson:key overwritten"])
     assert sorted(r.keys("*")) == ["lesson:hash", "lesson:key"]
     assert r.get("lesson:key") == "kept" and 0 < r.ttl("lesson:key") <= 500
@@ -414,7 +414,8 @@ def test_redis_check_restores_the_notebooks_keys():
 
 
 # --------------------------------------------------------------------------- hints and display
-def test_hints_one_at_a_time(capsys):
+def test_hints_one_at_a_time(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("DBWB_PROGRESS_FILE", str(tmp_path / "progress.json"))
     ex = exercise("demo.mongo_pipeline")
     ex.hint()
     ex.hint()
@@ -422,10 +423,10 @@ def test_hints_one_at_a_time(capsys):
     assert capsys.readouterr().out.splitlines() == [
         'Hint 1/2: $match first, then $group by "$year".',
         "Hint 2/2: $sum: 1 counts; $avg averages; $sort by _id.",
-        "No more hints: see the solution in the answer key / instructor edition.",
+        core.NO_MORE_HINTS,
     ]
-    exercise("demo.mongo_pipeline").hint()  # a fresh handle starts again
-    assert capsys.readouterr().out.startswith("Hint 1/2")
+    exercise("demo.mongo_pipeline").hint()  # re-running exercise(id) keeps the position
+    assert capsys.readouterr().out.startswith("No more hints")
     assert "Stuck? ex.hint() reveals a hint." not in fails(ex, [{"$match": {"year": 1}}])
 
 
@@ -435,7 +436,7 @@ def test_display_and_solution(capsys):
     assert ex._repr_markdown_().startswith("**Exercise demo.pg_query — List the Norwegian authors by name**")
     ex.show()
     assert "Return the `name` and `country`" in capsys.readouterr().out
-    assert ex.solution.startswith("SELECT name, country")
+    assert ex.reference.startswith("SELECT name, country")
     with pytest.raises(KeyError, match="no exercise 'demo.nope'"):
         exercise("demo.nope")
 
@@ -458,13 +459,15 @@ def test_progress_records_and_prints(monkeypatch, tmp_path, capsys):
     fake = [dataclasses.replace(exercise("demo.pg_query"), id="99.1"),
             dataclasses.replace(exercise("demo.sqlite_query"), id="99.2")]
     monkeypatch.setattr(catalog, "notebooks", lambda include_demo=False: {"99": fake})
-    fake[0].check(fake[0].solution)
+    fake[0].check(fake[0].reference)
     fake[1].check("SELECT 1, 2")
     data = json.loads(path.read_text())
-    assert data["exercises"]["99.1"]["done"] is True and data["exercises"]["99.1"]["notebook"] == "99"
+    assert data["exercises"]["99.1"]["passed"] is True and data["exercises"]["99.1"]["notebook"] == "99"
     assert data["exercises"]["99.2"]["passed"] is False and data["exercises"]["99.2"]["attempts"] == 1
-    fake[0].check("SELECT 1, 2")  # a later failure does not undo "done"
-    assert json.loads(path.read_text())["exercises"]["99.1"]["done"] is True
+    fake[0].check("SELECT 1, 2")  # done means "passes now": a later failure undoes it...
+    entry = json.loads(path.read_text())["exercises"]["99.1"]
+    assert entry["passed"] is False and entry["attempts"] == 2 and entry["first_passed_at"]
+    fake[0].check(fake[0].reference)  # ...and passing again restores it
     capsys.readouterr()
     assert progress.print_progress() == 0
     lines = capsys.readouterr().out.splitlines()
@@ -479,10 +482,10 @@ def test_progress_switches(monkeypatch, tmp_path):
     ex = exercise("demo.sqlite_query")
     target = tmp_path / "elsewhere.json"
     monkeypatch.setenv("DBWB_PROGRESS", str(target))
-    ex.check(ex.solution, quiet=True)
+    ex.check(ex.reference, quiet=True)
     assert json.loads(target.read_text())["exercises"]["demo.sqlite_query"]["passed"] is True
     monkeypatch.setenv("DBWB_PROGRESS", "0")
     assert progress.progress_path() is None and progress.record(ex, True) is False
     monkeypatch.setenv("DBWB_PROGRESS_FILE", "/proc/no-such-dir/progress.json")  # unwritable
     assert progress.record(ex, True) is False
-    assert ex.check(ex.solution, quiet=True).passed  # never crashes the notebook
+    assert ex.check(ex.reference, quiet=True).passed  # never crashes the notebook

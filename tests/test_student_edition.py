@@ -175,7 +175,7 @@ def test_placeholders_from_catalog_values_are_placeholders():
     for ex_id in ("demo.pg_query", "demo.pg_ddl", "demo.mongo_filter", "demo.mongo_pipeline", "demo.mongo_ddl",
                   "demo.redis_commands", "demo.redis_function"):
         ex = exercise(ex_id)
-        value = student.answer_from_source(placeholder_for(ex.solution, ex.kind))
+        value = student.answer_from_source(placeholder_for(ex.reference, ex.kind))
         assert ex._is_placeholder(value), (ex_id, value)
 
 

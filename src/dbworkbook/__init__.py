@@ -12,5 +12,13 @@ __version__ = "0.1.0"
 from .display import Plan, MongoPlan, explain, mongo_explain, plot_timings, ratio, timeit
 from .lesson import Lesson, setup
 
+
+def progress(notebook, show: bool = True):
+    """This notebook's exercises (passed / passed after reading the answer / not yet) and the series total."""
+    from .exercises.progress import notebook_progress
+
+    return notebook_progress(notebook, show=show)
+
+
 __all__ = ["setup", "Lesson", "explain", "mongo_explain", "Plan", "MongoPlan", "timeit", "ratio",
-           "plot_timings", "__version__"]
+           "plot_timings", "progress", "__version__"]

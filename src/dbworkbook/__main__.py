@@ -11,6 +11,7 @@
     progress         exercises done per notebook
     reset-progress   forget exercise progress
     student          write the student edition (solutions replaced by placeholders)
+    times [--markdown]  estimated minutes per notebook: core path and everything
     test [ARGS]      unit tests + every notebook under nbval (starts and stops the servers)
 """
 from __future__ import annotations
@@ -124,6 +125,12 @@ def cmd_student(args) -> int:
     return write_student_edition(args.source, args.target)
 
 
+def cmd_times(args) -> int:
+    from .estimate import cli
+
+    return cli(markdown=args.markdown)
+
+
 def cmd_test(args) -> int:
     from .testrun import run
 
@@ -162,6 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("test", help="run unit tests and every notebook (starts/stops servers)")
     p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra pytest arguments")
     p.set_defaults(func=cmd_test)
+    p = sub.add_parser("times", help="estimated minutes per notebook (core path and everything)")
+    p.add_argument("--markdown", action="store_true", help="print the README's series table")
+    p.set_defaults(func=cmd_times)
     p = sub.add_parser("student", help="write the student edition")
     p.add_argument("--source", default="notebooks")
     p.add_argument("--target", default="student")

@@ -92,6 +92,27 @@ class Lesson:
     def lite(self):
         return connect.sqlite()
 
+    # ---- what the servers are (ask them, never guess from the backend's name) ----
+    @cached_property
+    def pg_version(self) -> int:
+        """PostgreSQL's ``server_version_num`` (180006 for 18.6): version-specific lessons test it."""
+        return server_facts().pg_version(self.pg)
+
+    @cached_property
+    def redis_version(self) -> tuple:
+        """The Redis-protocol server's version as a tuple, e.g. (9, 1, 2); see ``redis_flavour``."""
+        return server_facts().redis_version(self.r)
+
+    @cached_property
+    def redis_flavour(self) -> str:
+        """'valkey' or 'redis' (Valkey reports ``server_name:valkey`` in INFO server)."""
+        return server_facts().redis_flavour(self.r)
+
+    @cached_property
+    def mongo_embedded(self) -> bool:
+        """True when the MongoDB server is the embedded SecantusDB (its buildInfo says so)."""
+        return server_facts().mongo_embedded(self.db)
+
     # ---- resets ----
     def reset(self) -> None:
         """Drop and recreate everything this notebook owns (and nothing else)."""
@@ -105,6 +126,12 @@ class Lesson:
                     self.db.drop_collection(name)
         if "redis" in self.uses:
             self.r.flushdb()
+
+
+def server_facts():
+    from . import servers_info
+
+    return servers_info
 
 
 def setup(number, postgres: bool = True, mongo: bool = False, redis: bool = False,

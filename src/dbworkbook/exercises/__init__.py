@@ -6,7 +6,7 @@ In a notebook:
     ex = exercise("03.2")      # `ex` alone shows the title and the task
     ex.check(answer)           # prints "✓ 03.2 passed — ..." or what is wrong; returns a CheckResult
     ex.hint()                  # "Hint 1/3: ...", one more each call
-    ex.solution                # the reference answer (instructors)
+    ex.reference                # the reference answer (instructors)
 
 ``check`` never raises on a wrong answer unless ``strict=True`` or the environment sets
 ``DBWB_STRICT_CHECKS=1`` (the test suite and nbval do: a committed notebook runs its reference
@@ -21,8 +21,9 @@ How a notebook lays out one exercise (the student edition relies on it):
 
     [markdown]  ### Exercise 03.2 — Find a user's five latest posts      (the task, in prose)
     [code]      ex = exercise("03.2")
-    [code]      answer = \"\"\"SELECT ...\"\"\"       <- cell tag "solution": the reference solution;
-                                                  the student edition puts a placeholder here
+    [code]      answer = \"\"\"SELECT ...\"\"\"       <- cell tag "solution" and metadata
+                                                  {"dbworkbook": {"exercise": "03.2"}}: the reference
+                                                  solution; the learner's workbook has a placeholder
     [code]      ex.check(answer)                   (nbval runs it with DBWB_STRICT_CHECKS=1)
     [code]      ex.hint()                          (optional; shows hint 1 in committed output)
 
@@ -32,7 +33,7 @@ put that in the declaration's ``setup``.
 """
 from __future__ import annotations
 
-from .core import CheckResult, Exercise
+from .core import CheckResult, Exercise, Wrong
 from .mongodb import MongoQuery, MongoState, drop_indexes, mongo_holds, mongo_index, mongo_uses_index
 from .redisdb import RedisTask, expires, key_is, persistent, redis_holds, returns
 from .sql import SQLQuery, SQLState, column_on, constraint_on, holds, index_on, trigger_on, uses_index
@@ -46,7 +47,7 @@ def exercise(exercise_id: str) -> Exercise:
 
 
 __all__ = [
-    "exercise", "Exercise", "CheckResult",
+    "exercise", "Exercise", "CheckResult", "Wrong",
     "SQLQuery", "SQLState", "index_on", "constraint_on", "trigger_on", "column_on", "uses_index", "holds",
     "MongoQuery", "MongoState", "mongo_index", "mongo_uses_index", "mongo_holds", "drop_indexes",
     "RedisTask", "expires", "persistent", "key_is", "returns", "redis_holds",

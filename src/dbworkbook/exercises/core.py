@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 
 PASS_MARK = "✓"
 FAIL_MARK = "✗"
-NO_MORE_HINTS = "No more hints: see the solution in the answer key / instructor edition."
+NO_MORE_HINTS = ("No more hints. Try the last step yourself; if you are still stuck, `ex.solution()` shows "
+                 "the reference answer (your progress will say you read it).")
 ID_PATTERN = re.compile(r"^(?P<notebook>\d\d|[a-z][a-z0-9_]*)\.(?P<number>[0-9A-Za-z_]+)$")
 TRUTHY = {"1", "true", "yes", "on"}
 EMPTY_REFERENCE = ("The reference solution returns nothing, so an empty answer would pass: "
@@ -81,18 +82,23 @@ def _execution_count():
 class Exercise:
     """One exercise, declared once as data.
 
-    id        "03.2": notebook 03, exercise 2 (the notebook's own objects are ``nb03``...)
-    title     a short imperative title ("Find a user's five latest posts")
-    task      markdown shown to the learner
-    solution  the reference answer (same type as the learner's answer)
-    hints     revealed one at a time by ``hint()``
+    id         "03.2": notebook 03, exercise 2 (the notebook's own objects are ``nb03``...)
+    title      a short imperative title ("Find a user's five latest posts")
+    task       markdown shown to the learner
+    reference  the reference answer (same type as the learner's answer); ``solution()`` shows it
+    hints      revealed one at a time by ``hint()``; the last one still leaves a step to the learner
+    wrong      the red-team data: realistic wrong answers, each a :class:`Wrong` with a fragment its
+               feedback must contain (``tests_after_notebooks/test_red_team.py`` runs them all)
+    right      correct answers written differently from the reference: each must pass
     """
 
     id: str
     title: str
     task: str
-    solution: object
+    reference: object
     hints: tuple = ()
+    wrong: tuple = ()
+    right: tuple = ()
 
     kind = "exercise"
     answer_noun = "answer"
@@ -101,6 +107,8 @@ class Exercise:
         if not ID_PATTERN.match(self.id):
             raise ValueError(f"exercise id {self.id!r}: use 'NN.k' (e.g. '03.2')")
         self.hints = tuple(self.hints)
+        self.wrong = tuple(self.wrong)
+        self.right = tuple(self.right)
         self._hints_shown = 0
 
     # ------------------------------------------------------------------ identity & context
@@ -109,7 +117,19 @@ class Exercise:
         return self.id.split(".", 1)[0]
 
     def fresh(self) -> "Exercise":
-        """A copy with its own hint counter (what ``exercise(id)`` hands to a notebook)."""
+        """A copy with its own hint counter (what ``exercise(id)`` hands to a notebook).
+
+        The counter starts where the learner left it: hints already read stay read when the
+        exercise cell runs again (kept in the progress file, or in memory when it is off).
+        """
+        from . import progress
+
+        clone = copy.copy(self)
+        clone._hints_shown = min(progress.hints_shown(self.id), len(self.hints))
+        return clone
+
+    def _blank(self) -> "Exercise":
+        """A copy with no history (the test suite's checks): no hints read, nothing recorded."""
         clone = copy.copy(self)
         clone._hints_shown = 0
         return clone
@@ -142,11 +162,35 @@ class Exercise:
     # ------------------------------------------------------------------ hints
     def hint(self) -> None:
         """Print the next hint ("Hint 1/3: ..."), then say there are no more."""
+        from . import progress
+
         if self._hints_shown < len(self.hints):
             self._hints_shown += 1
+            progress.record_hint(self, self._hints_shown)
             print(f"Hint {self._hints_shown}/{len(self.hints)}: {self.hints[self._hints_shown - 1]}")
         else:
             print(NO_MORE_HINTS)
+
+    # ------------------------------------------------------------------ the answer, on request
+    def solution(self, *, force: bool = False) -> None:
+        """Show the reference answer: after at least one attempt, or once every hint was read.
+
+        Progress records that it was revealed, so "passed" and "passed after reading the answer"
+        stay apart. ``force=True`` shows it anyway (instructors, authors).
+        """
+        from . import progress
+
+        entry = progress.entry(self.id)
+        attempted = int(entry.get("attempts", 0)) > 0
+        all_hints = self._hints_shown >= len(self.hints)
+        if not (force or attempted or all_hints):
+            left = len(self.hints) - self._hints_shown
+            print(f"Not yet: check an answer of your own first (`ex.check(answer)`), or read the "
+                  f"{left} hint(s) left (`ex.hint()`). Then `ex.solution()` shows the reference answer.")
+            return
+        progress.record_reveal(self)
+        print(f"Reference answer for {self.id} — {self.title} (recorded as revealed in your progress):\n")
+        print(render_answer(self.reference))
 
     # ------------------------------------------------------------------ checking
     def check(self, answer=None, *, strict: bool | None = None, quiet: bool = False,
@@ -170,6 +214,21 @@ class Exercise:
             print(result.message)
             result._shown_in = _execution_count()
         return result
+
+    def red_team(self) -> list[str]:
+        """Run the declared wrong and alternative-right answers; one line per problem (empty: all good)."""
+        problems = []
+        for i, bad in enumerate(self.wrong, 1):
+            result = self._blank().check(bad.answer, strict=False, quiet=True, record=False)
+            if result.passed:
+                problems.append(f"{self.id} wrong answer {i} ({bad.why or bad.says}) passes its check")
+            elif bad.says.lower() not in result.message.lower():
+                problems.append(f"{self.id} wrong answer {i}: the feedback lacks {bad.says!r}:\n{result.message}")
+        for i, good in enumerate(self.right, 1):
+            result = self._blank().check(good, strict=False, quiet=True, record=False)
+            if not result.passed:
+                problems.append(f"{self.id} alternative answer {i} is refused:\n{result.message}")
+        return problems
 
     def assert_passes(self, answer=None) -> CheckResult:
         """``check(answer, strict=True)``: raise AssertionError unless the answer passes."""
@@ -209,6 +268,34 @@ class Exercise:
 
     def _evaluate(self, answer) -> list[str]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Wrong:
+    """A realistic wrong answer (red-team data): ``says`` is a fragment its feedback must contain,
+    ``why`` what the mistake reveals (the instructor guide lists them)."""
+
+    answer: object
+    says: str
+    why: str = ""
+
+
+def render_answer(answer) -> str:
+    """The reference answer as a learner would type it (SQL text, a pipeline, a function's source)."""
+    import inspect
+    import pprint
+
+    if isinstance(answer, str):
+        return answer.strip()
+    if callable(answer):
+        try:
+            source = inspect.getsource(answer)
+        except (OSError, TypeError):
+            return repr(answer)
+        import textwrap
+
+        return textwrap.dedent(source).strip()
+    return pprint.pformat(answer, width=100, sort_dicts=False)
 
 
 def _block(head: str, lines: list[str]) -> str:

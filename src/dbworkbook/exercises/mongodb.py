@@ -1,14 +1,14 @@
 """MongoDB exercises: a query compared by its documents, and a collection checked by its indexes.
 
     MongoQuery(id="06.1", title="...", task="...", collection="posts",
-               solution=[{"$match": {...}}, {"$group": {...}}],   # a pipeline (list), or
-               # solution={"status": "published"},                # a filter (dict), or
-               # solution={"filter": {...}, "projection": {...}, "sort": [("at", -1)], "limit": 5},
+               reference=[{"$match": {...}}, {"$group": {...}}],   # a pipeline (list), or
+               # reference={"status": "published"},                # a filter (dict), or
+               # reference={"filter": {...}, "projection": {...}, "sort": [("at", -1)], "limit": 5},
                ordered=False, compare_id=None, tolerance=1e-6, must_use_index=False)
 
     MongoState(id="07.2", title="...", task="...", collection="nb07_users",
                setup=drop_indexes,                              # restore the starting state
-               solution=lambda coll: coll.create_index("email", unique=True),
+               reference=lambda coll: coll.create_index("email", unique=True),
                expect=[mongo_index([("email", 1)], unique=True),
                        mongo_uses_index({"email": "ada@example.com"})])
 
@@ -129,6 +129,8 @@ class MongoQuery(Exercise):
     timeout: float = 30.0
     must_use_index: bool | str = False  # True, or a stage such as "IXSCAN"
     allow_empty: bool = False           # the reference may return no documents
+    setup: object = None                # setup(db): plant edge cases (rows on a boundary, ties)...
+    cleanup: object = None              # cleanup(db): ...and remove them (runs even on failure)
 
     kind = "mongo-query"
     answer_noun = "filter or pipeline"
@@ -165,8 +167,20 @@ class MongoQuery(Exercise):
 
     def _evaluate(self, answer) -> list[str]:
         db = self._db()
+        if self.setup is not None:
+            try:
+                self.setup(db)
+            except Exception as exc:  # noqa: BLE001 - a broken declaration
+                raise AuthorError("setup failed: " + python_error_line(exc)) from None
         try:
-            expected = self.run(db, self.solution)
+            return self._compare(db, answer)
+        finally:
+            if self.cleanup is not None:
+                self.cleanup(db)
+
+    def _compare(self, db, answer) -> list[str]:
+        try:
+            expected = self.run(db, self.reference)
         except Feedback as exc:
             raise AuthorError(*exc.lines) from None
         if not expected and not self.allow_empty:

@@ -2,8 +2,8 @@
 
     RedisTask(id="08.1", title="...", task="...",
               setup=["RPUSH queue a b c"],                 # the starting state (optional)
-              solution=["SET user:1:name Ada", "EXPIRE user:1:name 60"],
-              # or: solution=answer_function  where  def answer(r): r.set(...); return ...
+              reference=["SET user:1:name Ada", "EXPIRE user:1:name 60"],
+              # or: reference=answer_function  where  def answer(r): r.set(...); return ...
               expect=[expires("user:1:name")],             # extra predicates (optional)
               keys="user:*",                               # compare only these keys (default all)
               compare_ttl=True, compare_return=False)
@@ -202,7 +202,7 @@ class RedisTask(Exercise):
         raw = client(db, decode=False)
         saved = _save(raw, db)
         try:
-            reference = self._run_clean(r, self.solution, author=True)
+            reference = self._run_clean(r, self.reference, author=True)
             outcome = self._run_clean(r, answer, author=False)
         finally:
             _restore(raw, saved)

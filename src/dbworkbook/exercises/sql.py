@@ -1,13 +1,13 @@
 """SQL exercises: a query compared by its result (PostgreSQL or SQLite), and DDL checked by state.
 
     SQLQuery(id="03.2", title="...", task="...",
-             solution="SELECT id, title FROM posts WHERE author_id = 42",
+             reference="SELECT id, title FROM posts WHERE author_id = 42",
              ordered=False, columns=False, tolerance=1e-6, timeout=5,
              must_use_index=True)          # or "Index Only Scan"
 
     SQLState(id="03.4", title="...", task="...",
              setup="DROP INDEX IF EXISTS posts_author_idx",
-             solution="CREATE INDEX posts_author_idx ON posts (author_id)",
+             reference="CREATE INDEX posts_author_idx ON posts (author_id)",
              expect=[index_on("posts", ["author_id"]),
                      uses_index("SELECT * FROM posts WHERE author_id = 42")])
 
@@ -169,7 +169,7 @@ class SQLQuery(_SQLAnswer, Exercise):
         runner = _PgRunner(self) if self.database == "postgres" else _SqliteRunner(self)
         with runner:
             try:
-                exp_cols, exp_rows = runner.query(self.solution)
+                exp_cols, exp_rows = runner.query(self.reference)
             except Feedback as exc:
                 raise AuthorError(*exc.lines) from None
             if not exp_rows and not self.allow_empty:

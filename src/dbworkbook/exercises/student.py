@@ -23,6 +23,7 @@ import re
 from pathlib import Path
 
 SOLUTION_TAG = "solution"
+METADATA_KEY = "dbworkbook"
 EXERCISE_CALL = re.compile(r"""\bexercise\(\s*["']([^"']+)["']\s*\)""")
 CHECK_CALL = re.compile(r"""\.(?:check|assert_passes)\(\s*([A-Za-z_]\w*)""")
 MARKDOWN_PLACEHOLDER = "*The worked solution is in the instructor edition.*"
@@ -133,8 +134,18 @@ def _tags(cell) -> list:
     return list(cell.get("metadata", {}).get("tags", []))
 
 
+def linked_exercise(cell) -> str | None:
+    """The exercise a solution cell answers, from its metadata (``{"dbworkbook": {"exercise": "03.1"}}``)."""
+    meta = cell.get("metadata", {}).get(METADATA_KEY) or {}
+    return meta.get("exercise") if isinstance(meta, dict) else None
+
+
 def _exercise_links(nb) -> list[tuple[int, str | None, str | None]]:
-    """(cell index, exercise id, checked variable) for every solution-tagged code cell."""
+    """(cell index, exercise id, checked variable) for every solution-tagged code cell.
+
+    The exercise is the one named in the cell's metadata (as nbgrader links its cells); a cell
+    without it falls back to the nearest ``exercise("NN.k")`` call above it.
+    """
     current = None
     links = []
     cells = nb.cells
@@ -154,8 +165,19 @@ def _exercise_links(nb) -> list[tuple[int, str | None, str | None]]:
                 if m:
                     var = m.group(1)
                     break
-            links.append((i, current, var))
+            links.append((i, linked_exercise(cell) or current, var))
     return links
+
+
+def link_solution_cells(nb) -> int:
+    """Write each solution cell's exercise id into its metadata (from the call above it); count."""
+    count = 0
+    for index, ex_id, _var in _exercise_links(nb):
+        cell = nb.cells[index]
+        if ex_id and linked_exercise(cell) != ex_id:
+            cell.metadata.setdefault(METADATA_KEY, {})["exercise"] = ex_id
+            count += 1
+    return count
 
 
 def _kind_of(exercise_id):
@@ -220,7 +242,7 @@ def write_student_edition(source="notebooks", target="student") -> int:
 
 # --------------------------------------------------------------------------- verification
 def _expect_fails(ex, answer, what: str, problems: list) -> None:
-    result = ex.fresh().check(answer, strict=False, quiet=True, record=False)
+    result = ex._blank().check(answer, strict=False, quiet=True, record=False)
     if result.passed:
         problems.append(f"{ex.id}: {what} passes its check (a placeholder must fail)")
     elif len(result.message.splitlines()) < 2:
@@ -228,7 +250,7 @@ def _expect_fails(ex, answer, what: str, problems: list) -> None:
 
 
 def _expect_passes(ex, answer, what: str, problems: list) -> None:
-    result = ex.fresh().check(answer, strict=False, quiet=True, record=False)
+    result = ex._blank().check(answer, strict=False, quiet=True, record=False)
     if not result.passed:
         problems.append(f"{ex.id}: {what} does not pass its check:\n{result.message}")
 
@@ -258,12 +280,12 @@ def verify_student_edition(source_dir="notebooks", *, catalogs=None) -> list[str
     for nb_id, exercises in catalogs.items():
         for ex in exercises:
             try:
-                placeholder = answer_from_source(placeholder_for(ex.solution, ex.kind))
+                placeholder = answer_from_source(placeholder_for(ex.reference, ex.kind))
             except Exception as exc:  # noqa: BLE001
                 problems.append(f"{ex.id}: its placeholder does not run ({exc})")
                 continue
             _expect_fails(ex, placeholder, "the placeholder answer", problems)
-            _expect_passes(ex, ex.solution, "the reference solution", problems)
+            _expect_passes(ex, ex.reference, "the reference solution", problems)
         if exercises:
             report.append(f"catalog {nb_id}: {len(exercises)} exercise(s)")
 

@@ -14,7 +14,7 @@ EXERCISES = [
             "Return one row per user `status` with two columns, `status` and `users` (how many users "
             "have it), sorted by `status`. The table is `users`."
         ),
-        solution="SELECT status, count(*) AS users FROM users GROUP BY status ORDER BY status",
+        reference="SELECT status, count(*) AS users FROM users GROUP BY status ORDER BY status",
         ordered=True,
         columns=True,
         hints=[
@@ -30,7 +30,7 @@ EXERCISES = [
             "`'cancelled'` and whose `total` is greater than 500."
         ),
         collection="orders",
-        solution={"status": "cancelled", "total": {"$gt": 500}},
+        reference={"status": "cancelled", "total": {"$gt": 500}},
         hints=[
             "Two conditions in one filter document are combined with AND.",
             "Comparison operators are nested documents: {'total': {'$gt': 500}}.",
@@ -43,7 +43,7 @@ EXERCISES = [
             "In your own Redis database, count three views of the home page: the counter "
             "`page:home:views` must end at 3 and must not expire. Answer with a list of commands."
         ),
-        solution=["INCR page:home:views", "INCR page:home:views", "INCR page:home:views"],
+        reference=["INCR page:home:views", "INCR page:home:views", "INCR page:home:views"],
         expect=[persistent("page:home:views")],
         hints=[
             "INCR adds one to a counter and creates it at 0 when it is missing.",

@@ -31,7 +31,7 @@ EXERCISES = [
             "In SQLite, `tags` is a JSON array in a TEXT column and `metadata` a JSON object: "
             "PostgreSQL's `'postgresql' = ANY(tags)` does not exist here."
         ),
-        solution="""
+        reference="""
             SELECT p.id, p.title, CAST(p.metadata->'stats'->>'views' AS INTEGER) AS views
             FROM posts p
             WHERE p.published_at IS NOT NULL
@@ -57,7 +57,7 @@ EXERCISES = [
             "Write a **pipeline** that returns, for each **root** category, a document `{name, children}` where "
             "`children` is the number of its **direct** subcategories, sorted by `name`. No `_id` in the output."
         ),
-        solution=[
+        reference=[
             {"$match": {"parent": None}},
             {"$lookup": {"from": "categories", "localField": "_id", "foreignField": "parent", "as": "subcategories"}},
             {"$project": {"_id": 0, "name": 1, "children": {"$size": "$subcategories"}}},
@@ -87,7 +87,7 @@ EXERCISES = [
             "sorted set and the hash's `views` field — in one `MULTI`/`EXEC` transaction, so that no reader "
             "ever sees one updated without the other — and returns p3's new rank, **1-based** (1 = most viewed)."
         ),
-        solution=_bump_p3,
+        reference=_bump_p3,
         compare_return=True,
         expect=[persistent("top:posts")],
         hints=[
@@ -108,7 +108,7 @@ EXERCISES = [
             "source first (ties: by source).\n\n"
             "Use the fixed timestamp, not `NOW()`, so the answer does not change with the calendar."
         ),
-        solution="""
+        reference="""
             SELECT metadata->>'source' AS source,
                    count(*) AS posts,
                    sum(CAST(metadata->'stats'->>'views' AS INTEGER)) AS views

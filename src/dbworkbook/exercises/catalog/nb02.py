@@ -76,7 +76,7 @@ Give the constraint a name of your choice. (The 10,000 seeded addresses must pas
 checks the existing rows when you add the constraint.)
 """,
         setup=[OUTCOME, DROP_EMAIL_CHECKS],
-        solution="ALTER TABLE users ADD CONSTRAINT users_email_has_at CHECK (email LIKE '_%@_%')",
+        reference="ALTER TABLE users ADD CONSTRAINT users_email_has_at CHECK (email LIKE '_%@_%')",
         expect=[
             constraint_on("users", "CHECK", ["email"]),
             holds(_insert("not-an-email") + " = '23514'",
@@ -104,7 +104,7 @@ Return the `id`, `title` and `rank` of the 5 posts of `nb02.posts` that best mat
 `ts_rank(search_vector, query)` (unrounded). Best first; break ties by `id`. Your query must use the
 GIN index.
 """,
-        solution="""
+        reference="""
 SELECT p.id, p.title, ts_rank(p.search_vector, q) AS rank
 FROM posts p, websearch_to_tsquery('english', 'index bloat') AS q
 WHERE p.search_vector @@ q
@@ -127,7 +127,7 @@ The tags live in the `tags TEXT[]` column of `nb02.posts`. Return the 5 tags use
 **published** posts (`published_at IS NOT NULL`), as two columns `tag` and `posts` (how many
 published posts carry the tag), most used first, ties broken by tag.
 """,
-        solution="""
+        reference="""
 SELECT tag, count(*) AS posts
 FROM posts, unnest(tags) AS tag
 WHERE published_at IS NOT NULL
@@ -157,7 +157,7 @@ and sorting the table: a B-tree on `email` that holds only the suspended users.
         # VACUUM first: dead row versions left by earlier updates could otherwise keep a fresh index
         # unusable for a moment (pg_index.indcheckxmin) while other sessions hold old snapshots.
         setup=[DROP_SUSPENDED_INDEXES, "VACUUM nb02.users"],
-        solution="CREATE INDEX idx_users_suspended_email ON users (email) WHERE status = 'suspended'",
+        reference="CREATE INDEX idx_users_suspended_email ON users (email) WHERE status = 'suspended'",
         expect=[index_on("users", ["email"], partial="status = 'suspended'"), uses_index(SUSPENDED_QUERY)],
         hints=(
             "A partial index ends with a WHERE clause: only rows that satisfy it are indexed.",

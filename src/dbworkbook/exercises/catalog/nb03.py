@@ -62,7 +62,7 @@ Create an index (in your schema, on your copy `users`) so that its plan no longe
 table. Check it yourself with `print(wb.explain(pg, "..."))` before you ask for a check.
 """,
         setup=DROP_CREATED_AT_INDEXES,
-        solution="CREATE INDEX users_created_at_idx ON users (created_at)",
+        reference="CREATE INDEX users_created_at_idx ON users (created_at)",
         expect=[uses_index(SIGNUPS_REPORT)],
         hints=[
             "The report filters and sorts on one column: which one?",
@@ -83,7 +83,7 @@ SELECT id, title FROM posts WHERE date_trunc('month', published_at) = '2026-09-0
 Write a query that returns the same rows (same columns, any order) **and** whose plan uses an index.
 Do not create an index: change the condition.
 """,
-        solution="SELECT id, title FROM posts WHERE published_at >= '2026-09-01' AND published_at < '2026-10-01'",
+        reference="SELECT id, title FROM posts WHERE published_at >= '2026-09-01' AND published_at < '2026-10-01'",
         must_use_index=True,
         hints=[
             "The index stores published_at itself, not date_trunc('month', published_at).",
@@ -100,7 +100,7 @@ Count the **published** posts (`published_at IS NOT NULL`) of the author whose e
 `posts` with an **Index Only Scan**: use only columns that the guide's covering index
 `idx_posts_author_title` holds.
 """,
-        solution="""
+        reference="""
 SELECT count(*) FROM posts
 WHERE author_id = (SELECT id FROM users WHERE email = 'john.goldwasser@Inbox.example')
   AND published_at IS NOT NULL
@@ -125,7 +125,7 @@ The admin screen finds users by name, ignoring case, and reads all of `users` to
 Create the index that lets this exact query use an index (like the guide's `idx_users_email_lower`).
 """,
         setup=DROP_FULL_NAME_INDEXES,
-        solution="CREATE INDEX idx_users_full_name_lower ON users (lower(full_name))",
+        reference="CREATE INDEX idx_users_full_name_lower ON users (lower(full_name))",
         expect=[index_on("users", ["lower(full_name)"], expression=True), uses_index(NAME_SEARCH)],
         hints=[
             "An index on full_name stores the names as written; the query compares lower(full_name).",

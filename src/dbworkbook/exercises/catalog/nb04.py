@@ -22,7 +22,7 @@ For every month of 2026 up to the dataset's now ({NOW}), return three columns:
 published that month) and `running_total` (the posts published from January up to and including
 that month). One row per month, in month order.
 """,
-        solution=f"""
+        reference=f"""
 SELECT date_trunc('month', published_at) AS month,
        count(*) AS posts,
        SUM(count(*)) OVER (ORDER BY date_trunc('month', published_at)) AS running_total
@@ -47,7 +47,7 @@ Return the `title` and the `views` (an **integer**, from `metadata -> 'stats' ->
 first (ties broken by title). Write the filter so that the GIN index `posts_metadata_gin` could
 serve it.
 """,
-        solution="""
+        reference="""
 SELECT title, (metadata->'stats'->>'views')::int AS views
 FROM posts
 WHERE metadata @> '{"featured": true, "source": "mobile"}'
@@ -69,7 +69,7 @@ The categories form a tree (`parent_id`, `NULL` for the 5 roots). For each root 
 its `name` and the number of **published** posts (`published_at IS NOT NULL`) filed in that
 category or in any category below it, at any depth.
 """,
-        solution="""
+        reference="""
 WITH RECURSIVE tree AS (
     SELECT id, name AS root FROM categories WHERE parent_id IS NULL
     UNION ALL
@@ -102,7 +102,7 @@ DROP TABLE IF EXISTS author_tally;
 CREATE TABLE author_tally (author_id uuid PRIMARY KEY, posts integer NOT NULL);
 INSERT INTO author_tally SELECT id, 999 FROM ({FIRST_50}) AS first_50;
 """,
-        solution=f"""
+        reference=f"""
 INSERT INTO author_tally (author_id, posts)
 SELECT author_id, count(*)
 FROM posts

@@ -132,7 +132,7 @@ EXERCISES = [
             "`\"shipping\"` and in `\"Paris\"`, and who has **no** address of type `\"home\"` at all. "
             "(A user with a shipping address in Rome and a home in Paris is not one of them.)"
         ),
-        solution={"filter": {"addresses": {"$elemMatch": {"type": "shipping", "city": "Paris"}},
+        reference={"filter": {"addresses": {"$elemMatch": {"type": "shipping", "city": "Paris"}},
                              "addresses.type": {"$ne": "home"}},
                   "projection": {"_id": 0, "email": 1}},
         hints=[
@@ -152,7 +152,7 @@ EXERCISES = [
             "`authorId` first), each as `{email: <the author's email>, posts: <their number of posts>}` "
             "— the e-mail comes from `users`, so join on the server instead of querying each author."
         ),
-        solution=[
+        reference=[
             {"$group": {"_id": "$authorId", "posts": {"$sum": 1}}},
             {"$sort": {"posts": -1, "_id": 1}},
             {"$limit": 5},
@@ -180,7 +180,7 @@ EXERCISES = [
             "seeded ones (integer or fractional totals and prices) must still be accepted. The check "
             "tries two good and nine bad orders."
         ),
-        solution=_validator_solution,
+        reference=_validator_solution,
         expect=[mongo_holds(_has_validator, "The collection has no $jsonSchema validator with "
                                             "validationAction 'error' (use collMod with validator=...).")]
                + [_accepts(label, doc) for label, doc in GOOD_ORDERS.items()]
@@ -205,7 +205,7 @@ EXERCISES = [
             "most 25 readings each, in arrival order — so 60 readings make three buckets of 25, 25 "
             "and 10."
         ),
-        solution=_bucket_solution,
+        reference=_bucket_solution,
         expect=[
             mongo_holds(_bucket_sensor_ok, "Every bucket should carry sensor: 's1'."),
             mongo_holds(_bucket_counts_ok, "Expected three buckets with count 25, 25 and 10."),

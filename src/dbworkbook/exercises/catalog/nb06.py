@@ -18,7 +18,7 @@ EXERCISES = [
             "`{city: <name>, users: <number of distinct users>}`, most users first (ties: city name "
             "A→Z). A user with two addresses in the same city counts once."
         ),
-        solution=[
+        reference=[
             {"$unwind": "$addresses"},
             {"$group": {"_id": {"city": "$addresses.city", "user": "$_id"}}},
             {"$group": {"_id": "$_id.city", "users": {"$sum": 1}}},
@@ -44,7 +44,7 @@ EXERCISES = [
             "the five SKUs with the most units sold as `{sku, units: <sum of qty>, revenue: <sum of "
             "qty × price>}`, most units first (ties: sku A→Z)."
         ),
-        solution=[
+        reference=[
             {"$match": {"status": "completed", "createdAt": {"$gte": OCT_2026, "$lt": NOV_2026}}},
             {"$unwind": "$items"},
             {"$group": {"_id": "$items.sku", "units": {"$sum": "$items.qty"},
@@ -71,7 +71,7 @@ EXERCISES = [
             "pipeline that returns every category that has exactly **four ancestors**, as `{name, path}` "
             "where `path` lists the ancestors' names from the root down to the parent, sorted by name."
         ),
-        solution=[
+        reference=[
             {"$graphLookup": {"from": "categories", "startWith": "$parent", "connectFromField": "parent",
                               "connectToField": "_id", "as": "ancestors", "depthField": "steps"}},
             {"$match": {"ancestors": {"$size": 4}}},
@@ -99,7 +99,7 @@ EXERCISES = [
             "`{day: \"YYYY-MM-DD\", logins: <sessions that day>, running: <logins from the first day up "
             "to this one>}`, sorted by day. Compute `running` in the database with `$setWindowFields`."
         ),
-        solution=[
+        reference=[
             {"$group": {"_id": {"$dateToString": {"date": "$createdAt", "format": "%Y-%m-%d"}},
                         "logins": {"$sum": 1}}},
             {"$setWindowFields": {"sortBy": {"_id": 1},

@@ -151,7 +151,7 @@ EXERCISES = [
         task="A customer's order page runs `find({\"userId\": <id>}).sort({\"createdAt\": -1})` on "
              "`nb07_ex_orders`. Write `def answer(coll):` that creates the one index that finds the "
              "customer's orders **and** returns them newest first without an in-memory sort.",
-        solution=lambda coll: coll.create_index([("userId", 1), ("createdAt", -1)]),
+        reference=lambda coll: coll.create_index([("userId", 1), ("createdAt", -1)]),
         expect=[_serves_history(), mongo_uses_index({"userId": CUSTOMER}, sort=[("createdAt", -1)])],
         hints=["Equality first: the field the filter compares with = leads the index.",
                "Then the sort field, in the sort's direction (or the exact opposite).",
@@ -164,7 +164,7 @@ EXERCISES = [
              "`find({\"status\": \"completed\", \"total\": {\"$gte\": 100}}).sort({\"createdAt\": -1}).limit(20)`. "
              "Write `def answer(coll):` that creates the single compound index the ESR rule prescribes "
              "for this query.",
-        solution=lambda coll: coll.create_index([("status", 1), ("createdAt", -1), ("total", 1)]),
+        reference=lambda coll: coll.create_index([("status", 1), ("createdAt", -1), ("total", 1)]),
         expect=[_esr_order()],
         hints=["Sort the query's fields into three groups: compared with = (E), sorted on (S), "
                "compared with a range such as $gte (R).",
@@ -178,7 +178,7 @@ EXERCISES = [
              "`partialFilterExpression: {status: \"pending\"}`. Write the filter for the **pending** orders "
              "created in the 7 days before the dataset's now (2026-11-01 12:00 UTC, so `createdAt` >= "
              "2026-10-25 12:00 UTC), so that the partial index serves it (no COLLSCAN).",
-        solution={"status": "pending", "createdAt": {"$gte": datetime(2026, 10, 25, 12, tzinfo=timezone.utc)}},
+        reference={"status": "pending", "createdAt": {"$gte": datetime(2026, 10, 25, 12, tzinfo=timezone.utc)}},
         hints=["A partial index holds only the documents its filter accepts: the planner uses it only when "
                "your query guarantees the same condition.",
                "Say status: \"pending\" in the filter, as an equality, next to the createdAt range.",
@@ -191,7 +191,7 @@ EXERCISES = [
         task="`nb07_ex_tokens` stores password-reset tokens as `{token, userId, issuedAt}` where `issuedAt` "
              "is a BSON date. Write `def answer(coll):` that makes MongoDB delete each token 15 minutes "
              "after it was issued.",
-        solution=lambda coll: coll.create_index([("issuedAt", 1)], expireAfterSeconds=900),
+        reference=lambda coll: coll.create_index([("issuedAt", 1)], expireAfterSeconds=900),
         expect=[_ttl_on_issued_at(900)],
         hints=["A TTL index is a single-field index on a date field, with expireAfterSeconds.",
                "15 minutes is 900 seconds.",

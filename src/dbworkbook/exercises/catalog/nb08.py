@@ -36,7 +36,7 @@ EXERCISES = [
             "Answer with a list of commands, e.g. `answer = ['SET key value ...']` (quote a value that "
             "contains spaces or double quotes with single quotes, as in redis-cli)."
         ),
-        solution=["SET session:xyz789 '{\"user_id\":42}' EX 1800"],
+        reference=["SET session:xyz789 '{\"user_id\":42}' EX 1800"],
         expect=[expires("session:xyz789", min=1790, max=1800)],
         hints=[
             "`SET` takes options after the value: `EX seconds`, `PX milliseconds`, `NX`, `XX`, `KEEPTTL`.",
@@ -52,7 +52,7 @@ EXERCISES = [
             "(the field starts missing). The key must not expire.\n\n"
             "Answer with a list of commands."
         ),
-        solution=["HSET user:7 name Grace email grace@example.com",
+        reference=["HSET user:7 name Grace email grace@example.com",
                   "HINCRBY user:7 logins 1", "HINCRBY user:7 logins 1"],
         expect=[persistent("user:7")],
         hints=[
@@ -70,7 +70,7 @@ EXERCISES = [
             "client, and let that cached result expire after 60 seconds.\n\n"
             "Answer with a list of commands."
         ),
-        solution=["SDIFFSTORE role:editor-only:users role:editor:users role:admin:users",
+        reference=["SDIFFSTORE role:editor-only:users role:editor:users role:admin:users",
                   "EXPIRE role:editor-only:users 60"],
         expect=[expires("role:editor-only:users", max=60)],
         hints=[
@@ -87,7 +87,7 @@ EXERCISES = [
             "Write `def answer(r):` that moves the oldest job, in one atomic command, onto the left end "
             "of the worker's processing list `queue:processing:w1`, and returns the job."
         ),
-        solution=_reliable_take,
+        reference=_reliable_take,
         compare_return=True,
         hints=[
             "`RPOP` then `LPUSH` is two commands: a crash between them loses the job.",
@@ -105,7 +105,7 @@ EXERCISES = [
             "- `\"rank_of_player42\"`: player42's position counting from the top, **1-based** (the best "
             "player is 1)."
         ),
-        solution=_leaderboard,
+        reference=_leaderboard,
         compare_return=True,
         hints=[
             "`r.zrange('leaderboard', 0, 2, desc=True, withscores=True)` (or `ZRANGE … REV WITHSCORES`).",

@@ -80,7 +80,7 @@ EXERCISES = [
             "of at most 60 s — also this one, which a crash left without a TTL — without resetting a TTL "
             "that is already running."
         ),
-        solution=_count_request,
+        reference=_count_request,
         expect=[key_is("ratelimit:42", "4"), expires("ratelimit:42", min=59, max=60)],
         compare_return=True,
         hints=[
@@ -99,7 +99,7 @@ EXERCISES = [
             "server, and returns the two replies as a list (the number of keys deleted: 1 or 0). "
             "Someone else (`token-B`) holds invoice 7: their lock must survive, TTL included."
         ),
-        solution=_release_both,
+        reference=_release_both,
         expect=[expires("lock:invoice:7", min=20, max=30)],
         compare_return=True,
         hints=[
@@ -118,7 +118,7 @@ EXERCISES = [
             "atomically, and returns the two replies as a list (1 if extended, 0 if not). The lock held by "
             "`token-B` keeps its 5-second TTL."
         ),
-        solution=_extend_both,
+        reference=_extend_both,
         expect=[expires("lock:report", min=29, max=30), expires("lock:export", max=5)],
         compare_return=True,
         hints=[
@@ -140,7 +140,7 @@ EXERCISES = [
             "id) and let it expire after 1,000 ms without requests (`PEXPIRE`). The check-then-add must be "
             "atomic: a `MULTI` cannot branch, so use a Lua script."
         ),
-        solution=_sliding_window,
+        reference=_sliding_window,
         compare_state=False,
         compare_return=True,
         expect=[

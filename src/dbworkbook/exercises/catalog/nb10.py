@@ -64,7 +64,7 @@ EXERCISES = [
             "as JSON on that channel, and returns the event **as the subscriber receives it, decoded** "
             "(a dict), or `None` if nothing arrives within 2 seconds. Close the `PubSub` at the end."
         ),
-        solution=_round_trip,
+        reference=_round_trip,
         compare_return=True,
         hints=[
             "The first `get_message(timeout=...)` after `subscribe` returns the confirmation "
@@ -84,7 +84,7 @@ EXERCISES = [
             "each entry after adding it, and returns the group's number of pending entries "
             "(`r.xpending('payments', 'billing')['pending']`)."
         ),
-        solution=_billing,
+        reference=_billing,
         compare_return=True,
         hints=[
             "`r.xgroup_create('payments', 'billing', id='0')`: `0` means from the beginning, `$` only new entries.",
@@ -103,7 +103,7 @@ EXERCISES = [
             "processes each one by appending its `job` field to the list `done`, acknowledges it, and "
             "returns the list of claimed entry IDs. Leave the undelivered entry alone."
         ),
-        solution=_rescue,
+        reference=_rescue,
         compare_return=True,
         hints=[
             "`XAUTOCLAIM` transfers pending entries idle for at least `min_idle_time` ms and returns them.",

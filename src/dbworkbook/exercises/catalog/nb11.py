@@ -194,7 +194,7 @@ EXERCISES = [
             "Every query of the app leaves drafts out, so a partial index is welcome."
         ),
         setup=["CREATE SCHEMA IF NOT EXISTS nb11", COPY_POSTS, DROP_CATEGORY_INDEXES, ANALYZE_IF_NEVER],
-        solution=("CREATE INDEX idx_posts_category_published ON nb11.posts (category_id, published_at DESC) "
+        reference=("CREATE INDEX idx_posts_category_published ON nb11.posts (category_id, published_at DESC) "
                   "WHERE published_at IS NOT NULL"),
         expect=[_served_in_order(CATEGORY_PAGE, "category_id")],
         hints=[
@@ -216,7 +216,7 @@ EXERCISES = [
             "field), on `nb11_orders`."
         ),
         setup=_orders_without_sku_indexes,
-        solution=lambda coll: coll.create_index([("items.sku", 1), ("status", 1), ("createdAt", -1)]),
+        reference=lambda coll: coll.create_index([("items.sku", 1), ("status", 1), ("createdAt", -1)]),
         expect=[_product_orders_index(), mongo_uses_index(PRODUCT_FILTER, sort=NEWEST_FIRST)],
         hints=[
             "ESR: the fields compared with equality first (items.sku and status, in either order), then the sort.",
@@ -235,7 +235,7 @@ EXERCISES = [
             "other keys — and returns how many keys it changed. Find the keys with `SCAN` (never `KEYS`) "
             "and send the `EXPIRE`s in one pipeline."
         ),
-        solution=_ttl_backfill,
+        reference=_ttl_backfill,
         expect=[expires("cache:user:1", min=3590, max=3600), expires("cache:page:home", min=3590, max=3600),
                 expires("cache:user:3", max=60), persistent("views"), persistent("user:1"), returns(4)],
         compare_return=True,
@@ -256,7 +256,7 @@ EXERCISES = [
             "(member = post, score = views) and deletes `stats:views`, **both in one MULTI/EXEC**, then "
             "returns the top 3 as `ZREVRANGE views 0 2 WITHSCORES` gives them."
         ),
-        solution=_blob_to_zset,
+        reference=_blob_to_zset,
         expect=[key_is("views", [("post:5", 3.0), ("post:3", 7.0), ("post:1", 12.0), ("post:6", 25.0),
                                  ("post:2", 40.0), ("post:4", 40.0)], type="zset")],
         compare_return=True,
