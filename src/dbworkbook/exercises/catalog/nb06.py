@@ -269,7 +269,7 @@ EXERCISES = [
                   says="sku: 'EDGE tie A (700 units)'",
                   why="No tie-breaker: two SKUs with the same units come out in $group's order."),
             Wrong(_october(revenue={"$sum": "$items.price"}),
-                  says="revenue: 1750",
+                  says="revenue: 2.5,",
                   why="Revenue sums the prices and ignores the quantities."),
         ],
         right=[
@@ -325,7 +325,7 @@ EXERCISES = [
                   says="Edge: 4 ancestors, ids count down",
                   why="Sorting the ancestors by _id assumes parents have smaller ids than their children."),
             Wrong(_breadcrumbs(sort_by={"steps": 1}),
-                  says="path: ['",
+                  says="path: ['Indexing', 'PostgreSQL'",
                   why="Ascending depth lists the path from the parent up to the root."),
         ],
         right=[
