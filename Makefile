@@ -13,7 +13,8 @@ JUPYTER_ARGS ?=
 WB      := $(VPY) -m dbworkbook
 
 .PHONY: help install lab up down status logs seed reset bench doctor test test-unit test-notebooks \
-        progress reset-progress student docker-up docker-down docker-config audit clean
+        progress reset-progress student docker-up docker-down docker-config audit clean \
+        report class-report
 
 help: ## list the targets (this screen)
 	@echo "Database Workbook: make <target>"
@@ -97,3 +98,10 @@ docker-down: ## stop the Docker Compose servers (volumes are kept)
 clean: ## stop servers and delete .venv and all workbook data (.dbworkbook)
 	-@[ -x "$(VPY)" ] && $(WB) down || true
 	rm -rf $(VENV) .dbworkbook student
+
+report: install ## write your progress as report/<name>.json + .html to hand in (no answers in it)
+	$(WB) report
+
+class-report: install ## one HTML table from a folder of learners' reports: make class-report DIR=path
+	@if [ -z "$(DIR)" ]; then echo "Usage: make class-report DIR=folder-with-the-learners-report-json-files"; exit 2; fi
+	$(WB) class-report "$(DIR)"

@@ -176,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", default="notebooks")
     p.add_argument("--target", default="student")
     p.set_defaults(func=cmd_student)
+    add_workshop_commands(sub)
     return parser
 
 
@@ -188,6 +189,31 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+# --------------------------------------------------------------------------- workshop kit (issue 14)
+def cmd_report(args) -> int:
+    from .report import cli_report
+
+    return cli_report(args.out, args.name)
+
+
+def cmd_class_report(args) -> int:
+    from .report import cli_class_report
+
+    return cli_class_report(args.dir, args.out)
+
+
+def add_workshop_commands(sub) -> None:
+    """report, class-report, ...: the instructor's and the workshop's commands."""
+    p = sub.add_parser("report", help="write the learner's progress report (JSON + HTML, no answers)")
+    p.add_argument("--out", default=None, help="folder for the report (default: report/)")
+    p.add_argument("--name", default=None, help="learner's name (default: DBWB_LEARNER or git config user.name)")
+    p.set_defaults(func=cmd_report)
+    p = sub.add_parser("class-report", help="one HTML table from a folder of learners' reports")
+    p.add_argument("dir", nargs="?", default=None, help="folder holding the learners' .json reports")
+    p.add_argument("--out", default=None, help="HTML file to write (default: DIR/class-report.html)")
+    p.set_defaults(func=cmd_class_report)
 
 
 if __name__ == "__main__":
