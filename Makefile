@@ -14,7 +14,7 @@ WB      := $(VPY) -m dbworkbook
 
 .PHONY: help install lab up down status logs seed reset bench doctor test test-unit test-notebooks \
         progress reset-progress student docker-up docker-down docker-config audit clean \
-        report class-report
+        report class-report wheelhouse
 
 help: ## list the targets (this screen)
 	@echo "Database Workbook: make <target>"
@@ -105,3 +105,6 @@ report: install ## write your progress as report/<name>.json + .html to hand in 
 class-report: install ## one HTML table from a folder of learners' reports: make class-report DIR=path
 	@if [ -z "$(DIR)" ]; then echo "Usage: make class-report DIR=folder-with-the-learners-report-json-files"; exit 2; fi
 	$(WB) class-report "$(DIR)"
+
+wheelhouse: ## download every pinned wheel (Linux x86_64/aarch64, macOS; Python 3.11-3.13) into wheelhouse/
+	$(if $(wildcard $(VPY)),$(VPY),$(PYTHON)) src/dbworkbook/wheelhouse.py download --target wheelhouse

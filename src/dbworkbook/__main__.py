@@ -204,6 +204,16 @@ def cmd_class_report(args) -> int:
     return cli_class_report(args.dir, args.out)
 
 
+def cmd_wheelhouse(args) -> int:
+    from pathlib import Path
+
+    from .wheelhouse import download, install
+
+    if args.install_from:
+        return install(Path(args.install_from), Path(args.venv))
+    return download(Path(args.target), this_platform_only=args.only_this_platform)
+
+
 def add_workshop_commands(sub) -> None:
     """report, class-report, ...: the instructor's and the workshop's commands."""
     p = sub.add_parser("report", help="write the learner's progress report (JSON + HTML, no answers)")
@@ -214,6 +224,12 @@ def add_workshop_commands(sub) -> None:
     p.add_argument("dir", nargs="?", default=None, help="folder holding the learners' .json reports")
     p.add_argument("--out", default=None, help="HTML file to write (default: DIR/class-report.html)")
     p.set_defaults(func=cmd_class_report)
+    p = sub.add_parser("wheelhouse", help="download every pinned wheel for an offline install (or install from one)")
+    p.add_argument("--target", default=str(_settings.project_root() / "wheelhouse"))
+    p.add_argument("--only-this-platform", action="store_true")
+    p.add_argument("--install-from", default=None, metavar="DIR", help="install the workbook from DIR, offline")
+    p.add_argument("--venv", default=str(_settings.project_root() / ".venv"))
+    p.set_defaults(func=cmd_wheelhouse)
 
 
 if __name__ == "__main__":
