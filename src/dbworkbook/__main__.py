@@ -214,6 +214,12 @@ def cmd_wheelhouse(args) -> int:
     return download(Path(args.target), this_platform_only=args.only_this_platform)
 
 
+def cmd_instructors(args) -> int:
+    from .instructors import cli
+
+    return cli(check=args.check)
+
+
 def add_workshop_commands(sub) -> None:
     """report, class-report, ...: the instructor's and the workshop's commands."""
     p = sub.add_parser("report", help="write the learner's progress report (JSON + HTML, no answers)")
@@ -230,6 +236,9 @@ def add_workshop_commands(sub) -> None:
     p.add_argument("--install-from", default=None, metavar="DIR", help="install the workbook from DIR, offline")
     p.add_argument("--venv", default=str(_settings.project_root() / ".venv"))
     p.set_defaults(func=cmd_wheelhouse)
+    p = sub.add_parser("instructors", help="generate docs/instructors.md (times, agendas, common wrong answers)")
+    p.add_argument("--check", action="store_true", help="exit 1 when docs/instructors.md is out of date")
+    p.set_defaults(func=cmd_instructors)
 
 
 if __name__ == "__main__":

