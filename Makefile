@@ -14,7 +14,7 @@ WB      := $(VPY) -m dbworkbook
 
 .PHONY: help install lab up down status logs seed reset bench doctor test test-unit test-notebooks \
         progress reset-progress student docker-up docker-down docker-config audit clean \
-        report class-report wheelhouse
+        report class-report wheelhouse hub instructors
 
 help: ## list the targets (this screen)
 	@echo "Database Workbook: make <target>"
@@ -108,3 +108,11 @@ class-report: install ## one HTML table from a folder of learners' reports: make
 
 wheelhouse: ## download every pinned wheel (Linux x86_64/aarch64, macOS; Python 3.11-3.13) into wheelhouse/
 	$(if $(wildcard $(VPY)),$(VPY),$(PYTHON)) src/dbworkbook/wheelhouse.py download --target wheelhouse
+
+hub: install ## JupyterHub for a room, each learner with their own databases: make hub LEARNERS=file [HUB_ARGS=...]
+	@if [ -z "$(LEARNERS)" ]; then echo "Usage: make hub LEARNERS=learners.txt  (one name a line; HUB_ARGS='--ip 0.0.0.0 --port 8000')"; exit 2; fi
+	$(VPY) -m pip install --quiet --disable-pip-version-check -e '.[hub]'
+	$(WB) hub "$(LEARNERS)" $(HUB_ARGS)
+
+instructors: install ## regenerate docs/instructors.md (times, agendas, common wrong answers)
+	$(WB) instructors

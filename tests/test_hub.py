@@ -363,10 +363,14 @@ def test_three_learners_each_with_their_own_databases(template, tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
         log.close()
-    # Stopping the hub stopped every learner's server and databases.
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and any(_alive(p) for p in pids):
-        time.sleep(0.3)
-    assert not [p for p in pids if _alive(p)], (tmp_path / "hub.log").read_text()[-2000:]
+        # Stopping the hub stopped every learner's server and databases.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and any(_alive(p) for p in pids):
+            time.sleep(0.3)
+        still = [p for p in pids if _alive(p)]
+        if not still:  # their data goes (as root, PostgreSQL's lives outside the temporary folder)
+            for n in LEARNERS:
+                hub.remove_learner_data(hub_dir / "learners" / n / ".dbworkbook")
+    assert not still, (tmp_path / "hub.log").read_text()[-2000:]
     assert all(_free(p) for p in (PORT, PORT + 1, PORT + 2))
     print(f"hub test took {time.monotonic() - t0:.0f} s")

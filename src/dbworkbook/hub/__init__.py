@@ -266,6 +266,20 @@ def stop_servers(state_dir: Path, ports: dict) -> list[str]:
     return [s.stop() for s in servers(None, settings_for(state_dir, ports, creds))]
 
 
+def remove_learner_data(state_dir: Path) -> None:
+    """Delete a learner's databases for good (their servers must be stopped): the state folder and,
+    when PostgreSQL's data lives outside it (as root: /var/lib/dbworkbook/<id>), that folder too."""
+    from ..servers.postgres import SYSTEM_ROOT
+
+    state = Path(state_dir)
+    link = state / "postgres"
+    if link.is_symlink():
+        target = link.resolve()
+        if SYSTEM_ROOT in target.parents:
+            shutil.rmtree(target.parent, ignore_errors=True)
+    shutil.rmtree(state, ignore_errors=True)
+
+
 def make_workbook(target: Path, source: Path | None = None) -> None:
     """The learner's own workbook/ (the learner's edition), written once and never overwritten."""
     if target.exists():
