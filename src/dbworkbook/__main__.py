@@ -225,7 +225,7 @@ def cmd_hub(args) -> int:
 
     return cli(args.learners, ip=args.ip, port=args.port, base_port=args.base_port, hub_dir=args.hub_dir,
                template=args.template, admins=args.admin, ssl_cert=args.ssl_cert, ssl_key=args.ssl_key,
-               stop=args.stop, print_users=args.print_z2jh_users)
+               stop=args.stop, print_users=args.print_z2jh_users, cull_idle_minutes=args.cull_idle_minutes)
 
 
 def add_workshop_commands(sub) -> None:
@@ -257,6 +257,8 @@ def add_workshop_commands(sub) -> None:
     p.add_argument("--admin", action="append", default=[], help="an instructor's user name (admin)")
     p.add_argument("--ssl-cert", default=None)
     p.add_argument("--ssl-key", default=None)
+    p.add_argument("--cull-idle-minutes", type=float, default=60,
+                   help="stop a learner's server and databases after this long without activity (0: never)")
     p.add_argument("--stop", action="store_true", help="stop every learner's databases")
     p.add_argument("--print-z2jh-users", action="store_true", help="print the list for z2jh's allowed_users")
     p.set_defaults(func=cmd_hub)

@@ -372,7 +372,8 @@ def proxy_command(prefix: Path | None = None, log=print) -> str:
 
 # --------------------------------------------------------------------------- the command
 def write_plan(learners: list[Learner], hub_dir: Path, *, ip: str, port: int, base_port: int,
-               template: Path | None, proxy: str, admins=(), ssl_cert=None, ssl_key=None) -> Path:
+               template: Path | None, proxy: str, admins=(), ssl_cert=None, ssl_key=None,
+               cull_idle_seconds: int = 3600) -> Path:
     hub_dir = Path(hub_dir).resolve()
     hub_dir.mkdir(parents=True, exist_ok=True)
     hub_dir.chmod(0o700)
@@ -380,7 +381,7 @@ def write_plan(learners: list[Learner], hub_dir: Path, *, ip: str, port: int, ba
     data = {"root": str(_settings.project_root()), "hub_dir": str(hub_dir), "ip": ip, "port": port,
             "hub_port": port + 1, "proxy_api_port": port + 2, "base_port": base_port,
             "template": str(template) if template else None, "proxy": proxy, "admins": list(admins),
-            "ssl_cert": ssl_cert, "ssl_key": ssl_key,
+            "ssl_cert": ssl_cert, "ssl_key": ssl_key, "cull_idle_seconds": cull_idle_seconds,
             "learners": [{"name": l.name, "index": l.index, "ports": l.ports} for l in learners]}
     path = hub_dir / "plan.json"
     path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
@@ -398,7 +399,7 @@ def hub_command(plan_path: Path) -> tuple[list[str], dict]:
 
 
 def cli(learners_file, *, ip="127.0.0.1", port=8000, base_port=60000, hub_dir=None, template=None,
-        admins=(), ssl_cert=None, ssl_key=None, stop=False, print_users=False) -> int:
+        admins=(), ssl_cert=None, ssl_key=None, stop=False, print_users=False, cull_idle_minutes=60) -> int:
     if not learners_file:
         print("Usage: make hub LEARNERS=learners.txt   (one learner name a line)")
         return 2
@@ -439,8 +440,14 @@ def cli(learners_file, *, ip="127.0.0.1", port=8000, base_port=60000, hub_dir=No
     template = Path(template) if template else default_template_dir()
     build_template(template)
     proxy = proxy_command()
+    try:
+        import jupyterhub_idle_culler  # noqa: F401
+        cull = int(cull_idle_minutes * 60)
+    except ImportError:
+        cull = 0
+        print("WARNING: jupyterhub-idle-culler is not installed: idle learners' servers are not stopped.")
     plan_path = write_plan(learners, hub_dir, ip=ip, port=port, base_port=base_port, template=template,
-                           proxy=proxy, admins=admins, ssl_cert=ssl_cert, ssl_key=ssl_key)
+                           proxy=proxy, admins=admins, ssl_cert=ssl_cert, ssl_key=ssl_key, cull_idle_seconds=cull)
     cmd, env = hub_command(plan_path)
     print(f"JupyterHub for {len(learners)} learners on http{'s' if ssl_cert else ''}://{ip}:{port}/ "
           f"(learners' databases on ports {base_port}-{base_port + PORT_STRIDE * len(learners) - 1}); "

@@ -48,3 +48,15 @@ c.Spawner.ip = "127.0.0.1"
 c.Spawner.start_timeout = 300  # the first start copies the seeded databases
 c.Spawner.http_timeout = 120
 c.JupyterHub.concurrent_spawn_limit = 0 if plan.get("unlimited_spawns") else 10
+
+# Idle learners' servers (and so their databases) stop after an hour without activity.
+if plan.get("cull_idle_seconds"):
+    c.JupyterHub.services = [{
+        "name": "idle-culler",
+        "command": [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={plan['cull_idle_seconds']}"],
+    }]
+    c.JupyterHub.load_roles = [{
+        "name": "idle-culler",
+        "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
+        "services": ["idle-culler"],
+    }]
