@@ -29,11 +29,15 @@ from pathlib import Path
 
 import pytest
 
-jupyterhub = pytest.importorskip("jupyterhub", reason="the hub extra is not installed (pip install -e '.[hub]')")
-pytest.importorskip("firstuseauthenticator")
-requests = pytest.importorskip("requests")
+from dbworkbook import hub, settings  # noqa: E402
 
-from dbworkbook import hub  # noqa: E402
+try:
+    import firstuseauthenticator  # noqa: F401
+    import jupyterhub  # noqa: F401
+    import requests
+    HUB_MISSING = None
+except ImportError as exc:  # the hub extra: pip install -e '.[hub]' (make hub does it)
+    HUB_MISSING = f"the hub extra is not installed ({exc.name}): pip install -e '.[hub]'"
 
 PORT = 60300          # the hub: 60300 public, 60301 hub API, 60302 proxy API
 BASE = 60310          # learners' databases: 60310-60312, 60320-60322, ...
@@ -233,6 +237,8 @@ def _singleuser_pid(name):
 
 @pytest.fixture(scope="module")
 def template():
+    if HUB_MISSING:
+        pytest.skip(HUB_MISSING)
     if shutil.which("npm") is None and shutil.which("configurable-http-proxy") is None:
         pytest.skip("npm is not installed: configurable-http-proxy cannot be installed")
     return hub.build_template(hub.default_template_dir())
@@ -252,6 +258,60 @@ def test_learner_list_problems_are_reported_one_line_each(tmp_path):
     r = subprocess.run([sys.executable, "-m", "dbworkbook", "hub", str(tmp_path / "empty.txt")],
                        capture_output=True, text=True)
     assert r.returncode == 1 and "Cannot read the learner list" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_provision_gives_a_learner_their_own_credentials(tmp_path, monkeypatch):
+    """Without JupyterHub: one learner's three servers with generated credentials (no template:
+    empty databases), read by settings; the defaults are refused; re-provisioning keeps them."""
+    import psycopg
+    import pymongo
+    import redis as redis_py
+
+    ports = {"postgres": BASE + 90, "mongo": BASE + 91, "redis": BASE + 92}
+    if not all(_free(p) for p in ports.values()):
+        pytest.skip("ports in use")
+    state = tmp_path / "learner" / ".dbworkbook"
+    try:
+        cfg = hub.provision(state, ports, template=None, log=lambda *_: None)
+        creds = json.loads((state / "credentials.json").read_text())
+        assert stat.S_IMODE((state / "credentials.json").stat().st_mode) == 0o600
+        assert stat.S_IMODE(state.stat().st_mode) == 0o700
+        assert stat.S_IMODE((state / "run" / "redis-auth.conf").stat().st_mode) == 0o600
+        assert creds["postgres_password"] not in " ".join(Path(f"/proc/{int((state / 'run' / n).read_text())}/cmdline")
+                                                            .read_text().replace("\0", " ") for n in ("postgres.pid", "redis.pid", "mongo.pid"))
+        # settings.get() reads the learner's credentials: the workbook's own clients connect
+        monkeypatch.setenv("DBWB_STATE_DIR", str(state))
+        for name, port in ports.items():
+            monkeypatch.setenv(settings.PORT_VARS[name], str(port))
+        from dbworkbook import connect
+
+        versions = connect.versions(("postgres", "mongo", "redis"))
+        assert versions["postgres"].startswith("PostgreSQL") and versions["redis"].startswith("Valkey")
+        assert settings.get().pg_password == creds["postgres_password"] == cfg.pg_password
+        # the defaults are refused by all three
+        with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+            psycopg.connect(host="127.0.0.1", port=ports["postgres"], user="workbook", password="workbook",
+                            dbname="workbook", connect_timeout=5)
+        with pytest.raises(redis_py.exceptions.AuthenticationError):
+            redis_py.Redis(host="127.0.0.1", port=ports["redis"]).ping()
+        with pymongo.MongoClient(f"mongodb://127.0.0.1:{ports['mongo']}/?directConnection=true",
+                                 serverSelectionTimeoutMS=5000) as anonymous:
+            with pytest.raises(pymongo.errors.OperationFailure, match="requires authentication"):
+                anonymous.workbook.list_collection_names()
+        # provisioning again (the learner's next start) keeps the credentials
+        hub.stop_servers(state, ports)
+        hub.provision(state, ports, template=None, log=lambda *_: None)
+        assert json.loads((state / "credentials.json").read_text()) == creds
+        assert connect.versions(("postgres",))["postgres"].startswith("PostgreSQL")
+        # a damaged credentials file: one clear message
+        hub.stop_servers(state, ports)
+        (state / "credentials.json").write_text("{oops")
+        with pytest.raises(RuntimeError, match="is damaged"):
+            settings.get()
+        (state / "credentials.json").write_text(json.dumps(creds))
+    finally:
+        hub.stop_servers(state, ports)
+        hub.remove_learner_data(state)
 
 
 def test_three_learners_each_with_their_own_databases(template, tmp_path):
