@@ -281,17 +281,12 @@ def remove_learner_data(state_dir: Path) -> None:
 
 
 def make_workbook(target: Path, source: Path | None = None) -> None:
-    """The learner's own workbook/ (the learner's edition), written once and never overwritten."""
-    if target.exists():
-        return
-    from ..exercises.student import write_student_edition
+    """The learner's own workbook/ (the learner's edition): created, or updated by the rule that
+    never loses the learner's work (see dbworkbook.workbook)."""
+    from ..workbook import update
 
     source = source or _settings.project_root() / "notebooks"
-    import contextlib
-    import io
-
-    with contextlib.redirect_stdout(io.StringIO()):
-        write_student_edition(str(source), str(target))
+    update(source, target, quiet=True)
 
 
 # --------------------------------------------------------------------------- the template
