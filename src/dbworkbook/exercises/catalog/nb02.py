@@ -63,6 +63,16 @@ END
 $do$
 """
 
+# Three posts planted (in the check's rolled-back transaction) that tie for the best rank, inserted
+# out of id order: a ranking without its tie-breaker returns them in another order.
+RANK_TIES = """
+INSERT INTO posts (id, author_id, title, content, tags, published_at)
+SELECT t.id::uuid, (SELECT id FROM users ORDER BY id LIMIT 1), 'Tie: index bloat, index bloat, index bloat',
+       repeat('Index bloat and more index bloat. ', 20), '{}', '2026-10-01'
+FROM (VALUES ('00000000-0000-4000-8000-0000000000b9'), ('00000000-0000-4000-8000-0000000000b1'),
+             ('00000000-0000-4000-8000-0000000000b5')) AS t(id)
+"""
+
 SUSPENDED_QUERY = "SELECT id, email FROM users WHERE status = 'suspended' ORDER BY email LIMIT 20"
 
 EXERCISES = [
@@ -134,6 +144,7 @@ WHERE p.search_vector @@ q
 ORDER BY rank DESC, p.id
 LIMIT 5
 """,
+        setup=RANK_TIES,
         ordered=True,
         columns=True,
         must_use_index=True,
@@ -144,6 +155,11 @@ LIMIT 5
             "Name the score `rank`, then sort: best first, and say what decides between two posts with the same score.",
         ),
         wrong=[
+            Wrong("""SELECT p.id, p.title, ts_rank(p.search_vector, q) AS rank
+                     FROM posts p, websearch_to_tsquery('english', 'index bloat') AS q
+                     WHERE p.search_vector @@ q ORDER BY rank DESC LIMIT 5""",
+                  says="'Tie: index bloat, index bloat, index ...', 1), yours is (",
+                  why="no tie-breaker: three posts with the same rank come back in any order"),
             Wrong("""SELECT p.id, p.title, ts_rank(p.search_vector, q) AS rank
                      FROM posts p, websearch_to_tsquery('english', 'index bloat') AS q
                      WHERE p.search_vector @@ q ORDER BY rank, p.id LIMIT 5""",
@@ -202,6 +218,9 @@ LIMIT 5
             Wrong("""SELECT tag, count(*) AS posts FROM posts, unnest(tags) AS tag
                      WHERE published_at IS NOT NULL GROUP BY tag ORDER BY posts DESC, tag DESC LIMIT 5""",
                   says="order", why="breaks the tie the other way: 'news' and 'how-to' have the same count"),
+            Wrong("""SELECT tag, count(*) AS posts FROM posts, unnest(tags) AS tag
+                     WHERE published_at IS NOT NULL GROUP BY tag ORDER BY posts DESC LIMIT 5""",
+                  says="row 3 should be ('how-to', 1118)", why="no tie-breaker: 'how-to' and 'news' tie at 1,118"),
             Wrong("""SELECT tag, count(*) AS n FROM posts, unnest(tags) AS tag
                      WHERE published_at IS NOT NULL GROUP BY tag ORDER BY n DESC, tag LIMIT 5""",
                   says="Wrong column names", why="the task names the columns `tag` and `posts`"),
