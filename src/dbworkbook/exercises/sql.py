@@ -194,7 +194,6 @@ class SQLQuery(_SQLAnswer, Exercise):
             return pg_plan_problem(runner.plan(answer), self.must_use_index or None,
                                    table=self.plan_table, no_sort=self.no_sort)
 
-
     def _edge_cases(self, runner, answer, exp_rows, rows) -> list[str]:
         """Name the rows planted by ``setup`` (boundary instants, ties) that the answer gets wrong."""
         def key(r):
