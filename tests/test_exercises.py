@@ -17,6 +17,8 @@ from dbworkbook.exercises import catalog, core, progress
 from dbworkbook.exercises.catalog import demo
 from dbworkbook.exercises.redisdb import client as redis_client
 from dbworkbook.exercises.sql import pg_plan_problem, split_sql
+from dbworkbook.exercises.sql import uses_index as uses_index_
+from dbworkbook.connect import postgres as connect_pg
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -160,7 +162,7 @@ def test_pg_plan_problem_with_a_required_node():
     idx = [{"Node Type": "Index Scan", "Relation Name": "posts"}]
     assert pg_plan_problem(seq, True) == ["The plan scans the whole table (Seq Scan on posts): no index serves this query."]
     assert pg_plan_problem(idx, True) == []
-    assert pg_plan_problem(idx, "Index Only Scan") == ["The plan has no Index Only Scan: it uses Index Scan on posts."]
+    assert pg_plan_problem(idx, "Index Only Scan") == ["The plan reads posts with an Index Scan, not with an Index Only Scan."]
     assert pg_plan_problem([{"Node Type": "Index Only Scan"}], "Index Only Scan") == []
 
 
@@ -191,21 +193,127 @@ def test_pg_state_placeholder_fails_after_the_reference_ran():
     passes(ex, ex.reference)
     assert "You have not written an answer yet" in fails(ex, "-- write your SQL here")
     msg = fails(ex, "SELECT 1")  # runs, changes nothing: setup has removed the reference's index
-    assert "Missing an index on books (author_id). Indexes on books now: books_pkey (id) unique." in msg
+    assert "Missing an index on books (author_id): your answer created no index on books." in msg
 
 
 def test_pg_state_wrong_index_names_what_is_missing():
     ex = exercise("demo.pg_ddl")
     msg = fails(ex, "CREATE INDEX ON books (year)")
-    assert "Missing an index on books (author_id). Indexes on books now: books_pkey (id) unique; books_year_idx (year)." in msg
+    assert "Missing an index on books (author_id). Your index books_year_idx (year) is not one: its keys are (year)." in msg
     assert "does not use an index yet. The plan scans the whole table (Seq Scan on books)" in msg
+    assert "Your index: books_year_idx on test_exercises.books USING btree (year) (not used by the plan)." in msg
     unique = dataclasses.replace(ex, expect=[index_on("books", ["author_id"], unique=True)])
-    assert "Index books_author_idx is on the right columns but is not unique." in fails(unique, ex.reference)
+    assert "Index books_author_idx (author_id) is on the right columns but is not unique." in fails(unique, ex.reference)
     partial = dataclasses.replace(ex, expect=[index_on("books", ["author_id"], partial="year > 2000")])
     passes(partial, "CREATE INDEX ON books (author_id) WHERE year > 2000")
     assert "has no WHERE clause; expected WHERE year > 2000" in fails(partial, ex.reference)
     expr = dataclasses.replace(ex, expect=[index_on("books", ["lower(title)"], expression=True)])
     passes(expr, "CREATE INDEX ON books (lower(title))")
+
+
+# --------------------------------------------------------------------------- judged by meaning (issue 12)
+def _books_state(*expect, setup=None):
+    return SQLState(id="demo.t8", title="Index the books", task="-", schema=demo.SCHEMA,
+                    setup=demo.DROP_BOOK_INDEXES if setup is None else setup, reference="SELECT 1",
+                    expect=list(expect))
+
+
+def test_index_with_an_extra_trailing_column_is_accepted():
+    ex = _books_state(index_on("books", ["lower(title)"], expression=True),
+                      uses_index_("SELECT id FROM books WHERE lower(title) = 'book 7'"))
+    passes(ex, "CREATE INDEX books_title_id ON books (lower(title), id)")
+    passes(ex, "CREATE INDEX books_title_cover ON books (lower(title)) INCLUDE (year)")
+    msg = fails(ex, "CREATE INDEX books_id_title ON books (id, lower(title))")
+    assert "Your index books_id_title (id, lower(title)) is not one: its first key must be lower(title)." in msg
+    # a unique index with an extra column would not be unique on the asked column: keys must be exact
+    unique = _books_state(index_on("books", ["title"], unique=True))
+    assert "Missing a unique index on books (title)" in fails(unique, "CREATE UNIQUE INDEX books_u ON books (title, id)")
+
+
+def test_partial_predicate_is_compared_by_meaning():
+    ex = _books_state(index_on("books", ["author_id"], partial="year > 2000"))
+    passes(ex, "CREATE INDEX books_recent ON books (author_id) WHERE 2000 < year")         # commuted
+    passes(ex, "CREATE INDEX books_recent ON books (author_id) WHERE year >= 2001")        # integers
+    passes(ex, "CREATE INDEX books_recent ON books (author_id) WHERE NOT (year <= 2000)")
+    msg = fails(ex, "CREATE INDEX books_recent ON books (author_id) WHERE year >= 2000")  # boundary
+    assert ("Index books_recent (author_id) is on the right columns but holds the rows WHERE year >= 2000, "
+            "which are not the rows WHERE year > 2000.") in msg
+    eq = _books_state(index_on("books", ["title"], partial="author_id = 7"))
+    passes(eq, "CREATE INDEX books_seven ON books (title) WHERE 7 = author_id")
+    passes(eq, "CREATE INDEX books_seven ON books (title) WHERE author_id IN (7)")
+
+
+def test_feedback_names_the_learners_own_index_not_an_older_one():
+    # books_pkey (id) exists and is "on the right columns": the message must be about the answer's index
+    ex = _books_state(index_on("books", ["id"], partial="year > 2000"), setup=[])
+    msg = fails(ex, "CREATE INDEX mine ON books (id, title)")
+    assert "Index mine (id, title) is on the right columns but has no WHERE clause; expected WHERE year > 2000" in msg
+    assert "books_pkey" not in msg
+    msg = fails(ex, "SELECT 1")
+    assert "your answer created no index on books" in msg and "books_pkey" not in msg
+    with connect_pg() as conn:
+        conn.execute(f"DROP INDEX IF EXISTS {demo.SCHEMA}.mine")
+
+
+KEEP_MY_IDX = demo.DROP_BOOK_INDEXES.replace("AND NOT indisprimary", "AND NOT indisprimary AND indexrelid::regclass::text NOT LIKE '%my_idx'")
+
+
+def test_a_retry_with_the_same_index_name_works():
+    # the setup drops every index but my_idx: the earlier attempt's index is still there at the retry
+    ex = _books_state(index_on("books", ["author_id"]), uses_index_("SELECT * FROM books WHERE author_id = 7"),
+                      setup=KEEP_MY_IDX)
+    try:
+        msg = fails(ex, "CREATE INDEX my_idx ON books (year)")
+        assert "Your index my_idx (year) is not one" in msg
+        passes(ex, "CREATE INDEX my_idx ON books (author_id)")                  # same name, no "already exists"
+        passes(ex, "CREATE INDEX IF NOT EXISTS my_idx ON books (author_id, year)")
+        msg = fails(ex, "CREATE INDEX IF NOT EXISTS my_idx ON books (year)")     # not skipped by IF NOT EXISTS
+        assert "my_idx (year)" in msg
+    finally:
+        with connect_pg() as conn:
+            conn.execute(f"DROP INDEX IF EXISTS {demo.SCHEMA}.my_idx")
+
+
+def test_mirrored_sort_directions_walked_backwards_serve_the_sort():
+    query = "SELECT id FROM books WHERE author_id = 7 ORDER BY year DESC, id ASC LIMIT 5"
+    ex = _books_state(uses_index_(query, table="books", no_sort=True))
+    passes(ex, "CREATE INDEX books_page ON books (author_id, year DESC, id)")
+    passes(ex, "CREATE INDEX books_page ON books (author_id, year ASC, id DESC)")   # walked backwards
+    msg = fails(ex, "CREATE INDEX books_page ON books (author_id, year, id)")     # same directions: a sort
+    assert "still needs a sort. The plan still sorts the rows of Index" in msg and "Incremental Sort on year DESC, id" in msg
+    assert "Your index: books_page on test_exercises.books USING btree (author_id, year, id) (used by the plan)." in msg
+
+
+def test_plan_feedback_names_the_node_that_causes_the_failure():
+    users = {"Node Type": "Index Scan", "Relation Name": "users", "Index Name": "users_pkey", "Plan Rows": 1}
+    posts = {"Node Type": "Bitmap Heap Scan", "Relation Name": "posts", "Plan Rows": 40,
+             "Plans": [{"Node Type": "Bitmap Index Scan", "Index Name": "posts_author_idx"}]}
+    plan = [{"Node Type": "Aggregate"}, users, posts, posts["Plans"][0]]
+    msg = pg_plan_problem(plan, "Index Only Scan", table="posts")
+    assert msg == ["The plan reads posts with a Bitmap Heap Scan (its bitmap from posts_author_idx), "
+                   "not with an Index Only Scan."]
+    msg = pg_plan_problem(plan, "Index Only Scan")  # without a table: the biggest read that misses it
+    assert "posts" in msg[0] and "users" not in msg[0]
+    with connect_pg(autocommit=True) as conn:   # an Index Only Scan needs the visibility map
+        conn.execute(f"VACUUM {demo.SCHEMA}.books")
+    live = SQLQuery(id="demo.t9", title="Count", task="-", schema=demo.SCHEMA, plan_table="books",
+                    must_use_index="Index Only Scan",
+                    setup=[demo.DROP_BOOK_INDEXES, "CREATE INDEX books_author_cover ON books (author_id) INCLUDE (year)"],
+                    reference="SELECT count(*) FROM books b JOIN authors a ON a.id = b.author_id "
+                              "WHERE a.name = 'Author 7' AND b.year > 1990")
+    passes(live, live.reference)
+    msg = fails(live, "SELECT count(b.price) FROM books b JOIN authors a ON a.id = b.author_id "
+                      "WHERE a.name = 'Author 7' AND b.year > 1990 AND b.price IS NOT NULL")
+    assert "The plan reads books with" in msg and "not with an Index Only Scan" in msg
+    assert "authors" not in msg.split("The plan reads books")[1].split(".")[0]
+
+
+def test_result_column_names_are_checked_where_the_task_names_them():
+    named = SQLQuery(id="demo.t10", title="Names", task="-", schema=demo.SCHEMA, columns=True,
+                     reference="SELECT country, count(*) AS authors FROM authors GROUP BY country")
+    passes(named, "SELECT country, count(*) AS authors FROM authors GROUP BY 1")
+    msg = fails(named, "SELECT country, count(*) FROM authors GROUP BY country")
+    assert "Wrong column names: yours are (country, count); expected (country, authors)." in msg
 
 
 def test_pg_state_ddl_error():

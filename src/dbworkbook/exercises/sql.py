@@ -18,6 +18,7 @@ state back (so a placeholder answer never passes because an earlier run left an 
 """
 from __future__ import annotations
 
+import contextvars
 import re
 import sqlite3
 import time
@@ -27,6 +28,11 @@ from . import compare
 from .core import EMPTY_REFERENCE, AuthorError, Exercise, Feedback, db_error_lines, is_empty, seconds
 
 INDEX_NODES = ("Index Scan", "Index Only Scan", "Bitmap Index Scan")
+SCAN_NODES = ("Seq Scan", "Index Scan", "Index Only Scan", "Bitmap Heap Scan", "Tid Scan", "Tid Range Scan")
+
+# The indexes that existed before the learner's statements ran (a set of OIDs), while an SQLState
+# check runs: its predicates talk about the objects the answer created, not about older ones.
+_BEFORE_ANSWER: contextvars.ContextVar = contextvars.ContextVar("dbwb_indexes_before_answer", default=None)
 
 
 
@@ -152,6 +158,8 @@ class SQLQuery(_SQLAnswer, Exercise):
     tolerance: float = compare.DEFAULT_TOLERANCE
     timeout: float = 5.0
     must_use_index: bool | str = False  # True, or a node: "Index Only Scan" (PG) / "COVERING INDEX" (SQLite)
+    plan_table: str | None = None       # PG: the table must_use_index is about (its scan node is judged)
+    no_sort: bool = False               # PG: the plan must not sort (an index delivers the order)
     allow_empty: bool = False           # the reference may return no rows (else: a setup problem)
 
     kind = "sql-query"
@@ -177,9 +185,42 @@ class SQLQuery(_SQLAnswer, Exercise):
             cols, rows = runner.query(answer)
             lines = compare_rows(exp_cols, exp_rows, cols, rows, ordered=self.ordered,
                                  columns=self.columns, tol=self.tolerance)
-            if lines or not self.must_use_index:
+            if lines and self.setup and len(cols) == len(exp_cols):
+                lines = self._edge_cases(runner, answer, exp_rows, rows) + lines
+            if lines or not (self.must_use_index or self.no_sort):
                 return lines
-            return runner.plan_problem(answer, self.must_use_index)
+            if isinstance(runner, _SqliteRunner):
+                return runner.plan_problem(answer, self.must_use_index)
+            return pg_plan_problem(runner.plan(answer), self.must_use_index or None,
+                                   table=self.plan_table, no_sort=self.no_sort)
+
+    def _edge_cases(self, runner, answer, exp_rows, rows) -> list[str]:
+        """Name the rows planted by ``setup`` (boundary instants, ties) that the answer gets wrong."""
+        def key(r):
+            return tuple(repr(v) for v in r)
+
+        try:
+            runner.skip_setup = True
+            plain_exp = {key(r) for r in runner.query(self.reference)[1]}
+            plain_ans = {key(r) for r in runner.query(answer)[1]}
+        except Feedback:
+            return []
+        finally:
+            runner.skip_setup = False
+        exp_keys = {key(r) for r in exp_rows}
+        got_keys = {key(r) for r in rows}
+        lines = []
+        for r in exp_rows:
+            k = key(r)
+            if k not in got_keys and k not in plain_exp:
+                lines.append(f"Edge case: your result misses {compare.fmt_row(compare.row(r))}, a row planted "
+                             "for this check (on a boundary, or a tie).")
+        for r in rows:
+            k = key(r)
+            if k not in exp_keys and k not in plain_ans:
+                lines.append(f"Edge case: your result includes {compare.fmt_row(compare.row(r))}, a row planted "
+                             "for this check that does not belong in it (a boundary, or a tie).")
+        return lines[:3]
 
 
 def compare_rows(exp_cols, exp_rows, cols, rows, *, ordered=False, columns=False,
@@ -216,10 +257,12 @@ class _PgRunner:
     def __exit__(self, *exc):
         self.conn.close()
 
+    skip_setup = False
+
     def _prepare(self, cur):
         cur.execute("SELECT set_config('search_path', %s, true), set_config('statement_timeout', %s, true)",
                     (self.ex.search_path, f"{int(self.ex.timeout * 1000)}ms"))
-        for stmt in _setup_statements(self.ex.setup):
+        for stmt in ([] if self.skip_setup else _setup_statements(self.ex.setup)):
             try:
                 cur.execute(stmt)
             except Exception as exc:  # noqa: BLE001 - a broken declaration
@@ -277,34 +320,125 @@ def plan_nodes(explain_json) -> list[dict]:
     return out
 
 
-def _node_label(node: dict) -> str:
+def _node_label(node: dict, with_table: bool = True) -> str:
     label = node.get("Node Type", "?")
-    if node.get("Relation Name"):
+    if node.get("Index Name"):
+        label += f" using {node['Index Name']}"
+    if with_table and node.get("Relation Name"):
         label += f" on {node['Relation Name']}"
     return label
 
 
-def pg_plan_problem(nodes: list[dict], required) -> list[str]:
-    """Why a plan fails ``must_use_index`` (empty when it does not)."""
-    types = [n.get("Node Type") for n in nodes]
-    seq = [_node_label(n) for n in nodes if n.get("Node Type") == "Seq Scan"]
-    index_nodes = [_node_label(n) for n in nodes if n.get("Node Type") in INDEX_NODES]
+def _scan_label(node: dict, nodes: list[dict], with_table: bool = True) -> str:
+    """A scan node as the learner should read it: a Bitmap Heap Scan names the index its bitmap came from."""
+    label = _node_label(node, with_table)
+    if node.get("Node Type") == "Bitmap Heap Scan":
+        inner = [n.get("Index Name") for n in _subtree(node) if n.get("Node Type") == "Bitmap Index Scan"]
+        if inner:
+            label += f" (its bitmap from {', '.join(dict.fromkeys(inner))})"
+    return label
+
+
+def _subtree(node: dict) -> list[dict]:
+    out, stack = [], [node]
+    while stack:
+        n = stack.pop()
+        out.append(n)
+        stack.extend(n.get("Plans", []))
+    return out
+
+
+def _uses_an_index(node: dict) -> bool:
+    kind = node.get("Node Type")
+    if kind in ("Index Scan", "Index Only Scan"):
+        return True
+    if kind == "Bitmap Heap Scan":
+        return any(n.get("Node Type") == "Bitmap Index Scan" for n in _subtree(node))
+    return False
+
+
+def pg_plan_problem(nodes: list[dict], required=True, *, table: str | None = None,
+                    no_sort: bool = False) -> list[str]:
+    """Why a plan fails (empty when it does not).
+
+    required  True: some index serves the query (on ``table`` when given); a node name such as
+              "Index Only Scan": that node reads ``table`` (or appears anywhere without ``table``);
+              None/False: no index requirement
+    no_sort   the plan must not sort (a Sort node): an index must deliver the order
+    The message names the node that causes the failure (and the table it reads).
+    """
+    scans = [n for n in nodes if n.get("Node Type") in SCAN_NODES]
+    problems = []
+    if required:
+        if table:
+            on_table = [n for n in scans if n.get("Relation Name") == table.split(".")[-1].strip('"')]
+            if required is True:
+                bad = [n for n in on_table if not _uses_an_index(n)]
+            else:
+                bad = [n for n in on_table if n.get("Node Type") != required]
+            if bad:
+                problems.append(_why_not(bad[0], nodes, required))
+            elif not on_table:
+                problems.append(f"The plan does not read {table} at all (its scans: "
+                                f"{', '.join(_scan_label(n, nodes) for n in scans) or 'none'}).")
+        else:
+            if required is True:
+                ok = any(n.get("Node Type") in INDEX_NODES for n in nodes)
+            else:
+                ok = any(n.get("Node Type") == required for n in nodes)
+            if not ok:
+                culprit = _culprit(scans, required)
+                if culprit is not None:
+                    problems.append(_why_not(culprit, nodes, required))
+                else:
+                    kinds = ", ".join(dict.fromkeys(n.get("Node Type", "?") for n in nodes))
+                    want = "no index" if required is True else f"no {required}"
+                    problems.append(f"The plan uses {want} (its nodes: {kinds}).")
+    if no_sort:
+        sorts = [n for n in nodes if n.get("Node Type") in ("Sort", "Incremental Sort")]
+        if sorts:
+            below = [_scan_label(n, nodes) for n in _subtree(sorts[0]) if n.get("Node Type") in SCAN_NODES]
+            keys = ", ".join(sorts[0].get("Sort Key", []))
+            kind = sorts[0].get("Node Type")
+            src = f" the rows of {below[0]}" if below else " its input"
+            problems.append(f"The plan still sorts{src} ({kind} on {keys}): no index delivers this order."
+                            if keys else f"The plan still sorts{src}: no index delivers this order.")
+    return problems
+
+
+def _culprit(scans: list[dict], required) -> dict | None:
+    """The scan that keeps a plan from meeting ``required``: a full scan first, then the biggest read."""
+    if not scans:
+        return None
     if required is True:
-        if index_nodes:
-            return []
-        if seq:
-            return [f"The plan scans the whole table ({seq[0]}): no index serves this query."]
-        return [f"The plan uses no index (its nodes: {', '.join(dict.fromkeys(types))})."]
-    if required in types:
-        return []
-    if index_nodes:
-        return [f"The plan has no {required}: it uses {index_nodes[0]}."]
-    if seq:
-        return [f"The plan scans the whole table ({seq[0]}): no {required}."]
-    return [f"The plan has no {required} (its nodes: {', '.join(dict.fromkeys(types))})."]
+        pool = [n for n in scans if not _uses_an_index(n)] or scans
+    else:
+        pool = [n for n in scans if n.get("Node Type") != required] or scans
+    seq = [n for n in pool if n.get("Node Type") == "Seq Scan"]
+    pool = seq or pool
+    return max(pool, key=lambda n: n.get("Plan Rows", 0) * max(n.get("Plan Width", 1), 1))
+
+
+def _why_not(node: dict, nodes: list[dict], required) -> str:
+    table = node.get("Relation Name", "the table")
+    label = _scan_label(node, nodes)
+    if node.get("Node Type") == "Seq Scan":
+        if required is True:
+            return f"The plan scans the whole table ({label}): no index serves this query."
+        return f"The plan scans the whole table ({label}): no {required}."
+    how = _scan_label(node, nodes, with_table=False)
+    if required is True:
+        return f"The plan reads {table} with {_a(how)}, which uses no index."
+    return f"The plan reads {table} with {_a(how)}, not with {_a(required)}."
+
+
+def _a(noun: str) -> str:
+    return ("an " if noun[:1] in "AEIOU" else "a ") + noun
 
 
 class _SqliteRunner:
+    skip_setup = False
+
     def __init__(self, ex):
         self.ex = ex
         self.conn = None
@@ -330,7 +464,7 @@ class _SqliteRunner:
         cur = self.conn.cursor()
         cur.execute("BEGIN")
         try:
-            for stmt in _setup_statements(self.ex.setup):
+            for stmt in ([] if self.skip_setup else _setup_statements(self.ex.setup)):
                 try:
                     cur.execute(stmt)
                 except sqlite3.Error as exc:
@@ -407,6 +541,8 @@ class SQLState(_SQLAnswer, Exercise):
                 except psycopg.Error as exc:
                     raise AuthorError("setup failed: " + db_error_lines(exc)[0]) from None
             statements = _statements(answer)
+            _drop_same_named_indexes(conn, statements, self.search_path.split(",")[0].strip())
+            before = {oid for (oid,) in conn.execute("SELECT oid FROM pg_class WHERE relkind = 'i'").fetchall()}
             for number, stmt in enumerate(statements, 1):
                 try:
                     conn.execute(stmt)
@@ -416,12 +552,46 @@ class SQLState(_SQLAnswer, Exercise):
                     lines = db_error_lines(exc)
                     where = f"Statement {number} failed — " if len(statements) > 1 else ""
                     raise Feedback(where + "PostgreSQL says: " + lines[0], *lines[1:]) from None
-            problems = []
-            for predicate in self.expect:
-                problem = predicate.verify(conn)
-                if problem:
-                    problems.append(problem)
-            return problems
+            token = _BEFORE_ANSWER.set(before)
+            try:
+                problems = []
+                for predicate in self.expect:
+                    problem = predicate.verify(conn)
+                    if problem and problem not in problems:
+                        problems.append(problem)
+                return problems
+            finally:
+                _BEFORE_ANSWER.reset(token)
+
+
+CREATE_INDEX = re.compile(
+    r"^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?"
+    r"(\"[^\"]+\"|[A-Za-z_][A-Za-z0-9_$]*(?:\.[A-Za-z_][A-Za-z0-9_$]*)?)\s+ON\b", re.IGNORECASE)
+
+
+def _drop_same_named_indexes(conn, statements: list[str], schema: str) -> None:
+    """A retry with the same index name works: an index of the exercise's schema that the answer is
+    about to create again (left by an earlier attempt) is dropped first, unless a constraint owns it."""
+    for stmt in statements:
+        m = CREATE_INDEX.match(strip_comments(stmt))
+        if not m:
+            continue
+        name = m.group(1)
+        if name.startswith('"'):
+            name = name[1:-1]
+        elif "." in name:
+            ns, name = name.split(".", 1)
+            if ns.lower() != schema.lower():
+                continue
+        else:
+            name = name.lower()
+        row = conn.execute(
+            """SELECT c.oid::regclass::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+               WHERE c.relkind = 'i' AND c.relname = %s AND n.nspname = %s
+                 AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = c.oid)""",
+            (name, schema)).fetchone()
+        if row:
+            conn.execute(f"DROP INDEX {row[0]}")
 
 
 # --------------------------------------------------------------------------- state predicates
@@ -434,14 +604,37 @@ def _pg_indexes(conn, oid) -> list[dict]:
         """SELECT c.relname, ix.indisunique, ix.indisprimary, ix.indnkeyatts, am.amname,
                   array(SELECT pg_get_indexdef(ix.indexrelid, k, true)
                         FROM generate_series(1, ix.indnatts) k),
-                  pg_get_expr(ix.indpred, ix.indrelid), ix.indexprs IS NOT NULL
+                  pg_get_expr(ix.indpred, ix.indrelid), ix.indexprs IS NOT NULL, c.oid, ix.indisvalid
            FROM pg_index ix JOIN pg_class c ON c.oid = ix.indexrelid JOIN pg_am am ON am.oid = c.relam
            WHERE ix.indrelid = %s ORDER BY c.relname""", (oid,)).fetchall()
     out = []
-    for name, unique, primary, nkeys, method, cols, pred, has_expr in rows:
+    for name, unique, primary, nkeys, method, cols, pred, has_expr, ix_oid, valid in rows:
+        pred = _unparen(pred)
         out.append(dict(name=name, unique=unique, primary=primary, method=method, keys=list(cols[:nkeys]),
-                        include=list(cols[nkeys:]), predicate=pred, expression=has_expr))
+                        include=list(cols[nkeys:]), predicate=pred, expression=has_expr, oid=ix_oid,
+                        valid=valid))
     return out
+
+
+def _new_indexes(indexes: list[dict]) -> list[dict]:
+    """The indexes the learner's statements created (all of them outside an SQLState check)."""
+    before = _BEFORE_ANSWER.get()
+    if before is None:
+        return []
+    return [ix for ix in indexes if ix["oid"] not in before]
+
+
+def _unparen(text: str | None) -> str | None:
+    """``(status = 'x'::text)`` as PostgreSQL prints a predicate, without the outer parentheses."""
+    if not text or not (text.startswith("(") and text.endswith(")")):
+        return text
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth == 0 and i < len(text) - 1:
+            return text
+    return text[1:-1]
 
 
 def _describe_index(ix: dict) -> str:
@@ -457,17 +650,42 @@ def _describe_index(ix: dict) -> str:
     return text
 
 
+def _same_predicate(conn, table: str, got: str | None, wanted: str) -> bool:
+    """Is an index predicate logically the required one? Equal once PostgreSQL printed both, or
+    true on exactly the same rows of the table (so `'a' = status`, `status IN ('a')` agree)."""
+    if not got:
+        return False
+    if _norm_expr(got) == _norm_expr(wanted):
+        return True
+    import psycopg
+
+    try:
+        with conn.transaction(force_rollback=True):
+            row = conn.execute(
+                f"SELECT NOT EXISTS (SELECT 1 FROM {table} WHERE coalesce(({got}), false) "
+                f"IS DISTINCT FROM coalesce(({wanted}), false))").fetchone()
+    except psycopg.Error:
+        return False
+    return bool(row and row[0])
+
+
 @dataclass
 class index_on:  # noqa: N801 - reads as a phrase in declarations
-    """An index exists on ``table`` with these key ``columns`` (names or expressions, in order)."""
+    """An index exists on ``table`` whose key columns start with ``columns`` (names or expressions,
+    in order; more key columns may follow unless ``exact`` or ``unique``, which they would change).
+
+    A partial index's predicate is compared by meaning: PostgreSQL's own rendering, or the same
+    rows of the table. The feedback talks about the indexes the learner's statements created.
+    """
 
     table: str
     columns: list
     unique: bool | None = None
     partial: bool | str | None = None     # True/False, or the WHERE text ("status = 'published'")
     expression: bool | None = None        # at least one key is an expression
-    include: list | None = None           # INCLUDE columns (covering index)
+    include: list | None = None           # INCLUDE columns (covering index): each must be held
     method: str | None = None             # btree, gin, gist, brin, hash
+    exact: bool = False                   # the key columns are exactly ``columns``
 
     def describe(self) -> str:
         text = f"{'a unique' if self.unique else 'an'} index on {self.table} ({', '.join(self.columns)})"
@@ -481,26 +699,53 @@ class index_on:  # noqa: N801 - reads as a phrase in declarations
             text += " (partial)"
         return text
 
+    def _keys_match(self, ix) -> bool:
+        wanted = [_norm_expr(c) for c in self.columns]
+        keys = [_norm_expr(k) for k in ix["keys"]]
+        if self.exact or self.unique:
+            return keys == wanted
+        return keys[:len(wanted)] == wanted
+
     def verify(self, conn) -> str | None:
         oid = _regclass(conn, self.table)
         if oid is None:
             return f"Table {self.table} does not exist."
         indexes = _pg_indexes(conn, oid)
-        wanted = [_norm_expr(c) for c in self.columns]
-        candidates = [ix for ix in indexes if [_norm_expr(k) for k in ix["keys"]] == wanted]
-        problems = []
+        candidates = [ix for ix in indexes if self._keys_match(ix)]
+        mismatch = {}
         for ix in candidates:
-            problem = self._mismatch(ix)
+            problem = self._mismatch(conn, ix)
             if problem is None:
                 return None
-            problems.append(problem)
-        if problems:
-            return problems[0]
+            mismatch[ix["name"]] = problem
+        new = _new_indexes(indexes)
+        if _BEFORE_ANSWER.get() is not None:
+            # Talk about the learner's own indexes: the first of them that is on the right columns,
+            # else what they are on.
+            for ix in new:
+                if ix["name"] in mismatch:
+                    return mismatch[ix["name"]]
+            if new:
+                yours = "; ".join(_describe_index(ix) for ix in new)
+                return (f"Missing {self.describe()}. Your index {yours} is not one"
+                        f"{self._key_advice(new[0])}.")
+            return f"Missing {self.describe()}: your answer created no index on {self.table}."
+        if mismatch:
+            return next(iter(mismatch.values()))
         now = "; ".join(_describe_index(ix) for ix in indexes) or "none"
         return f"Missing {self.describe()}. Indexes on {self.table} now: {now}."
 
-    def _mismatch(self, ix) -> str | None:
-        name = f"Index {ix['name']} is on the right columns but"
+    def _key_advice(self, ix) -> str:
+        wanted = [_norm_expr(c) for c in self.columns]
+        keys = [_norm_expr(k) for k in ix["keys"]]
+        if sorted(keys[:len(wanted)]) == sorted(wanted) and keys[:len(wanted)] != wanted:
+            return ": its key columns are in another order, and a B-tree is sorted by its first key first"
+        if set(wanted) < set(keys):
+            return f": its first key must be {self.columns[0]}"
+        return f": its keys are ({', '.join(ix['keys'])})"
+
+    def _mismatch(self, conn, ix) -> str | None:
+        name = f"Index {ix['name']} ({', '.join(ix['keys'])}) is on the right columns but"
         if self.unique is not None and ix["unique"] != self.unique:
             return f"{name} is {'not ' if self.unique else ''}unique."
         if self.method and ix["method"] != self.method.lower():
@@ -509,13 +754,22 @@ class index_on:  # noqa: N801 - reads as a phrase in declarations
             return f"{name} is not partial (it has no WHERE clause)."
         if self.partial is False and ix["predicate"]:
             return f"{name} is partial (WHERE {ix['predicate']}); expected a full index."
-        if isinstance(self.partial, str) and _norm_expr(ix["predicate"] or "") != _norm_expr(self.partial):
-            return f"{name} has {'WHERE ' + ix['predicate'] if ix['predicate'] else 'no WHERE clause'}; expected WHERE {self.partial}."
+        if isinstance(self.partial, str) and not _same_predicate(conn, self.table, ix["predicate"], self.partial):
+            if not ix["predicate"]:
+                return (f"{name} has no WHERE clause; expected WHERE {self.partial} "
+                        "(it holds every row, not only those).")
+            return (f"{name} holds the rows WHERE {ix['predicate']}, which are not the rows "
+                    f"WHERE {self.partial}.")
         if self.expression is not None and ix["expression"] != self.expression:
             return f"{name} is {'not ' if self.expression else ''}an expression index."
-        if self.include is not None and sorted(_norm_expr(c) for c in ix["include"]) != sorted(_norm_expr(c) for c in self.include):
-            got = ", ".join(ix["include"]) or "nothing"
-            return f"{name} INCLUDEs {got}; expected INCLUDE ({', '.join(self.include)})."
+        if self.include is not None:
+            held = {_norm_expr(c) for c in ix["keys"] + ix["include"]}
+            missing = [c for c in self.include if _norm_expr(c) not in held]
+            if missing:
+                got = ", ".join(ix["include"]) or "nothing"
+                return f"{name} INCLUDEs {got}; it does not hold {', '.join(missing)}."
+        if not ix.get("valid", True):
+            return f"{name} is not valid (a failed CREATE INDEX CONCURRENTLY?): drop it and create it again."
         return None
 
 
@@ -632,10 +886,18 @@ class column_on:  # noqa: N801
 
 @dataclass
 class uses_index:  # noqa: N801
-    """EXPLAIN ``query`` now shows an index node (or the given ``node``, e.g. "Index Only Scan")."""
+    """EXPLAIN ``query`` now shows an index node (or the given ``node``, e.g. "Index Only Scan").
+
+    table     the table the requirement is about: its scan node is judged (and named on failure)
+    no_sort   the plan must not sort: an index delivers the rows in the query's order
+    max_pages at most this many buffers (pages) touched when the query runs (EXPLAIN ANALYZE, BUFFERS)
+    """
 
     query: str
     node: str | None = None
+    table: str | None = None
+    no_sort: bool = False
+    max_pages: int | None = None
 
     def verify(self, conn) -> str | None:
         import psycopg
@@ -644,12 +906,62 @@ class uses_index:  # noqa: N801
             doc = conn.execute("EXPLAIN (FORMAT JSON) " + self.query).fetchone()[0]
         except psycopg.Error as exc:
             return "EXPLAIN failed — PostgreSQL says: " + db_error_lines(exc)[0]
-        problem = pg_plan_problem(plan_nodes(doc), self.node or True)
-        if problem:
-            short = " ".join(self.query.split())
-            short = short if len(short) <= 70 else short[:67] + "..."
-            return f"The query `{short}` does not use an index yet. " + problem[0]
+        nodes = plan_nodes(doc)
+        index_problems = pg_plan_problem(nodes, self.node or True, table=self.table)
+        sort_problems = pg_plan_problem(nodes, None, no_sort=True) if self.no_sort else []
+        problems = index_problems + sort_problems
+        if index_problems:
+            what = f"{'an' if self.node[0] in 'AEIOU' else 'a'} {self.node}" if self.node else "an index"
+            verdict = f"does not use {what} yet"
+        elif sort_problems:
+            verdict = "still needs a sort"
+        elif self.max_pages is not None:
+            pages = _pages_read(conn, self.query)
+            if pages is None or pages <= self.max_pages:
+                return None
+            verdict = "reads too much"
+            problems = [f"The plan touches {pages} pages (buffers) when it runs; an index that serves it "
+                        f"well touches at most {self.max_pages}."]
+        else:
+            return None
+        short = " ".join(self.query.split())
+        short = short if len(short) <= 70 else short[:67] + "..."
+        text = f"The query `{short}` {verdict}. " + " ".join(problems)
+        text += self._yours(conn, nodes)
+        return text
+
+    def _yours(self, conn, nodes) -> str:
+        """What the learner's new indexes are, and whether the plan uses them."""
+        before = _BEFORE_ANSWER.get()
+        if before is None:
+            return ""
+        rows = conn.execute(
+            """SELECT c.relname, t.relname, pg_get_indexdef(c.oid) FROM pg_class c
+               JOIN pg_index ix ON ix.indexrelid = c.oid JOIN pg_class t ON t.oid = ix.indrelid
+               WHERE c.relkind = 'i' AND NOT (c.oid = ANY(%s::oid[]))
+                 AND t.relnamespace IN (SELECT oid FROM pg_namespace WHERE nspname = ANY(current_schemas(false)))
+               ORDER BY c.relname""", (list(before),)).fetchall()
+        if not rows:
+            return " Your answer created no index."
+        used = {n.get("Index Name") for n in nodes}
+        parts = []
+        for name, _table, definition in rows:
+            definition = re.sub(r"^CREATE (UNIQUE )?INDEX \S+ ON (ONLY )?", "", definition)
+            state = "used by the plan" if name in used else "not used by the plan"
+            parts.append(f"{name} on {definition} ({state})")
+        return " Your index" + ("es: " if len(parts) > 1 else ": ") + "; ".join(parts) + "."
+
+
+def _pages_read(conn, query: str) -> int | None:
+    import psycopg
+
+    try:
+        with conn.transaction(force_rollback=True):
+            doc = conn.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + query).fetchone()[0]
+    except psycopg.Error:
         return None
+    root = (doc[0] if isinstance(doc, list) else doc)["Plan"]
+    return sum(int(root.get(k, 0)) for k in ("Shared Hit Blocks", "Shared Read Blocks"))
 
 
 @dataclass
