@@ -597,3 +597,102 @@ def test_progress_switches(monkeypatch, tmp_path):
     monkeypatch.setenv("DBWB_PROGRESS_FILE", "/proc/no-such-dir/progress.json")  # unwritable
     assert progress.record(ex, True) is False
     assert ex.check(ex.reference, quiet=True).passed  # never crashes the notebook
+
+
+# --------------------------------------------------------------------------- MongoDB index checks judge meaning
+from dbworkbook.exercises import mongodb as mongo_engine  # noqa: E402
+
+SERVES = "test_exercises_serves"
+
+
+@pytest.fixture()
+def serves_coll():
+    from dbworkbook import connect
+
+    db = connect.mongo()
+    db.drop_collection(SERVES)
+    db[SERVES].insert_many([{"u": i % 10, "t": i, "s": "pending" if i % 3 == 0 else "done", "x": i % 7}
+                            for i in range(600)])
+    yield db[SERVES]
+    db.drop_collection(SERVES)
+
+
+def _history_state(**kw):
+    return MongoState(id="demo.serves", title="History", task="-", collection=SERVES,
+                      setup=lambda coll: coll.drop_indexes(),
+                      reference=lambda coll: coll.create_index([("u", 1), ("t", -1)]),
+                      expect=[mongo_engine.mongo_serves({"u": 3}, sort=[("t", -1)], max_keys_per_doc=1, **kw)])
+
+
+def test_mongo_normalize_filter_is_mongods_rewrite():
+    assert mongo_engine.normalize_filter({"s": {"$in": ["pending"]}, "t": {"$gte": 5}}) == {"s": "pending", "t": {"$gte": 5}}
+    assert mongo_engine.normalize_filter({"$and": [{"s": {"$eq": "pending"}}, {"t": {"$gte": 5}}]}) == {"s": "pending", "t": {"$gte": 5}}
+    assert mongo_engine.normalize_filter({"s": {"$in": ["a", "b"]}}) == {"s": {"$in": ["a", "b"]}}
+    assert mongo_engine.equality_fields({"u": {"$in": [3]}, "t": {"$gt": 1}}) == {"u"}
+
+
+def test_mongo_sort_served_is_mongods_rule():
+    served = mongo_engine.sort_served
+    assert served({"u": 1, "t": -1}, {"u": 3}, [("t", -1)])                 # its own order
+    assert served({"u": 1, "t": 1}, {"u": 3}, [("t", -1)])                  # walked backward
+    assert served({"u": -1, "t": -1, "x": 1}, {"u": 3}, [("t", -1)])        # an extra trailing key
+    assert served({"u": 1, "t": -1}, {"u": {"$in": [3]}}, [("t", -1)])      # a single-element $in pins u
+    assert served({"a": 1, "b": -1}, {}, [("a", -1), ("b", 1)])             # mirrored, both keys
+    assert not served({"a": 1, "b": 1}, {}, [("a", 1), ("b", -1)])          # mixed directions
+    assert not served({"u": 1}, {"u": 3}, [("t", -1)])
+    assert not served({"u": 1, "x": 1, "t": -1}, {"u": 3, "x": {"$gte": 2}}, [("t", -1)])  # range before sort
+    assert not served({"u": 1, "t": -1}, {"u": {"$in": [3, 4]}}, [("t", -1)])
+
+
+@pytest.mark.parametrize("keys", [[("u", 1), ("t", -1)], [("u", 1), ("t", 1)], [("u", -1), ("t", -1)],
+                                  [("u", 1), ("t", -1), ("x", 1)]])
+def test_mongo_serves_accepts_every_index_that_serves_the_sort(serves_coll, keys):
+    passes(_history_state(), lambda coll: coll.create_index(keys))
+
+
+def test_mongo_serves_judges_the_plan_and_names_the_learners_index(serves_coll):
+    ex = _history_state()
+    msg = fails(ex, lambda coll: coll.create_index("u"))
+    assert "Index u_1 {u: 1} finds the documents" in msg and "blocking SORT" in msg
+    msg = fails(ex, lambda coll: coll.create_index([("u", 1), ("x", 1), ("t", -1)]))
+    assert "u_1_x_1_t_-1 {u: 1, x: 1, t: -1}" in msg and "not in the sort's order" in msg
+    msg = fails(ex, lambda coll: coll.create_index([("t", -1), ("u", 1)]))
+    assert "t_-1_u_1 {t: -1, u: 1}" in msg and "equality field(s) first" in msg
+    assert "created none" in fails(ex, lambda coll: list(coll.find({"u": 3})))
+    if mongo_engine.server_is_embedded(serves_coll.database):
+        assert "The embedded server, SecantusDB, keeps a SORT stage" in fails(ex, lambda coll: coll.create_index("u"))
+
+
+def test_mongo_serves_never_names_an_index_the_answer_did_not_create(serves_coll):
+    ex = MongoState(id="demo.serves2", title="History", task="-", collection=SERVES,
+                    setup=lambda coll: (coll.drop_indexes(), coll.create_index("x", name="legacy")),
+                    reference=lambda coll: coll.create_index([("u", 1), ("t", -1)]),
+                    expect=[mongo_engine.mongo_serves({"u": 3}, sort=[("t", -1)], max_keys_per_doc=1)])
+    msg = fails(ex, lambda coll: coll.create_index([("t", -1)], name="mine"))
+    assert "mine {t: -1}" in msg and "legacy" not in msg
+    # the userId_1_createdAt_1 case of issue 12: an index that serves the query is never "missing"
+    passes(ex, lambda coll: coll.create_index([("u", 1), ("t", 1)], name="mine"))
+    passes(ex, lambda coll: coll.create_index([("u", 1), ("t", 1)], name="mine"))  # a retry, same name
+
+
+def test_mongo_query_partial_index_accepts_mongods_rewrites(serves_coll):
+    serves_coll.create_index([("t", 1)], partialFilterExpression={"s": "pending"})
+    ex = MongoQuery(id="demo.partial", title="Pending", task="-", collection=SERVES, must_use_index=True,
+                    reference={"s": "pending", "t": {"$gte": 300}})
+    passes(ex, ex.reference)
+    passes(ex, {"s": {"$in": ["pending"]}, "t": {"$gte": 300}})
+    passes(ex, {"$and": [{"t": {"$gte": 300}}, {"s": {"$eq": "pending"}}]})
+    msg = fails(ex, {"s": {"$regex": "^pending$"}, "t": {"$gte": 300}})
+    assert "COLLSCAN" in msg and "is partial" in msg and "t_1 {t: 1}" in msg
+
+
+def test_mongo_index_leading_and_mirrored(serves_coll):
+    exact = mongo_index([("u", 1), ("t", -1)])
+    loose = mongo_index([("u", 1), ("t", -1)], leading=True, mirrored=True)
+    serves_coll.create_index([("u", -1), ("t", 1), ("x", 1)])
+    assert loose.verify(serves_coll) is None
+    msg = exact.verify(serves_coll)
+    assert "Missing an index {u: 1, t: -1}" in msg
+    serves_coll.drop_indexes()
+    serves_coll.create_index([("t", -1), ("u", 1)])
+    assert "has the right fields but in another order or direction" in exact.verify(serves_coll)

@@ -14,7 +14,8 @@ from datetime import datetime, timedelta, timezone
 
 from bson import ObjectId
 
-from ..mongodb import MongoQuery, MongoState, mongo_uses_index
+from ..core import Wrong
+from ..mongodb import MongoQuery, MongoState, index_text, learner_indexes, mongo_serves, sort_served
 
 ORDERS = "nb07_ex_orders"
 TOKENS = "nb07_ex_tokens"
@@ -38,12 +39,6 @@ def _orders_without_indexes(coll) -> None:
     coll.drop_indexes()
 
 
-def _orders_with_partial_index(coll) -> None:
-    """State 07.3 reads: the orders and the guide's partial index on pending orders."""
-    _ensure_orders(coll)
-    coll.create_index([("createdAt", 1)], partialFilterExpression=PENDING_PARTIAL)
-
-
 def _fresh_tokens(coll) -> None:
     """Start state of 07.4: an empty collection, no index but ``_id``."""
     coll.database.drop_collection(coll.name)
@@ -51,65 +46,64 @@ def _fresh_tokens(coll) -> None:
 
 
 # --------------------------------------------------------------------------- predicates
+HISTORY_FILTER = {"userId": CUSTOMER}
+HISTORY_SORT = [("createdAt", -1)]
+ESR_FILTER = {"status": "completed", "total": {"$gte": 100}}
+ESR_SORT = [("createdAt", -1)]
+
+
 def _key_fields(ix) -> list[str]:
     return list(ix["key"].keys())
 
 
-def _directions_ok(ix, wanted: dict) -> bool:
-    """The index's directions equal ``wanted`` or are all reversed (a backward walk serves it)."""
-    keys = ix["key"]
-    same = all(int(keys[f]) == d for f, d in wanted.items())
-    mirror = all(int(keys[f]) == -d for f, d in wanted.items())
-    return same or mirror
+def _none_created(coll) -> str:
+    now = "; ".join(index_text(ix) for ix in coll.list_indexes())
+    return f"Your function created no index on {coll.name} (indexes now: {now})."
 
 
 @dataclass
-class _serves_history:  # noqa: N801
-    """An index leads with userId, then createdAt, so one customer's orders come out newest first."""
+class _created_one:  # noqa: N801
+    """The answer created at least one index (so the next predicates talk about it)."""
 
     def verify(self, coll) -> str | None:
-        indexes = [ix for ix in coll.list_indexes() if ix["name"] != "_id_"]
-        if not indexes:
-            return "The collection has no index but _id yet."
-        for ix in indexes:
-            fields = _key_fields(ix)
-            if fields[:2] == ["userId", "createdAt"] and _directions_ok(ix, {"userId": 1, "createdAt": -1}):
-                return None
-        for ix in indexes:
-            fields = _key_fields(ix)
-            if fields[:1] == ["createdAt"]:
-                return (f"Index {ix['name']} starts with createdAt: the equality field (userId) must come first, "
-                        "or MongoDB walks every order to find one customer's.")
-            if fields == ["userId"]:
-                return (f"Index {ix['name']} finds the customer's orders, but MongoDB still sorts them in memory: "
-                        "add createdAt as the second key.")
-        names = ", ".join(ix["name"] for ix in indexes)
-        return f"No index starts with userId, then createdAt (indexes now: {names})."
+        return None if learner_indexes(coll) else _none_created(coll)
 
 
 @dataclass
-class _esr_order:  # noqa: N801
-    """An index on status, createdAt, total, in that order (equality, sort, range)."""
+class _esr_index:  # noqa: N801
+    """The learner's index follows equality, sort, range for the support screen's query.
+
+    Judged by meaning: any directions that serve the sort (forward or walked backward), extra
+    trailing keys allowed; the plan must use an index (``mongo_serves`` follows).
+    """
+
+    def _problem(self, ix) -> str | None:
+        fields = _key_fields(ix)
+        name = f"Index {index_text(ix)}"
+        if fields[0] != "status":
+            return (f"{name} starts with {fields[0]}: put the equality field (status) first, so the scan "
+                    "reads only the completed orders.")
+        if "createdAt" not in fields:
+            return f"{name} has no createdAt key: the orders come out unsorted and MongoDB sorts them in memory."
+        if "total" in fields and fields.index("total") < fields.index("createdAt"):
+            return (f"{name} puts the range field (total) before the sort field (createdAt): the matching "
+                    "keys come out ordered by total, so MongoDB must sort them in memory (a blocking SORT).")
+        if not sort_served(ix["key"], ESR_FILTER, ESR_SORT):
+            return (f"{name} does not return the completed orders in createdAt order: after status, the "
+                    "next key must be createdAt (descending, or ascending walked backward).")
+        if "total" not in fields:
+            return (f"{name} has no total key: the range on total is then tested on every fetched order; "
+                    "ESR puts the range field (total) after the sort field.")
+        return None
 
     def verify(self, coll) -> str | None:
-        indexes = [ix for ix in coll.list_indexes() if ix["name"] != "_id_"]
-        if not indexes:
-            return "The collection has no index but _id yet."
-        for ix in indexes:
-            if _key_fields(ix)[:3] == ["status", "createdAt", "total"]:
-                if ix["key"]["createdAt"] not in (1, -1, 1.0, -1.0):
-                    return f"Index {ix['name']}: createdAt must be an ascending (1) or descending (-1) key."
-                return None
-        for ix in indexes:
-            fields = _key_fields(ix)
-            if fields[:3] == ["status", "total", "createdAt"]:
-                return (f"Index {ix['name']} puts the range field (total) before the sort field (createdAt): "
-                        "the matching keys come out ordered by total, so MongoDB must sort them in memory.")
-            if fields and fields[0] != "status":
-                return (f"Index {ix['name']} starts with {fields[0]}: put the equality field (status) first, "
-                        "so the scan reads only one status.")
-        names = ", ".join(f"{ix['name']}" for ix in indexes)
-        return f"No index has the keys status, createdAt, total in that order (indexes now: {names})."
+        mine = learner_indexes(coll)
+        if not mine:
+            return _none_created(coll)
+        problems = [self._problem(ix) for ix in mine]
+        if any(p is None for p in problems):
+            return None
+        return problems[0]
 
 
 @dataclass
@@ -117,45 +111,100 @@ class _ttl_on_issued_at:  # noqa: N801
     seconds: int = 900
 
     def verify(self, coll) -> str | None:
-        for ix in coll.list_indexes():
+        mine = learner_indexes(coll)
+        for ix in mine:
             if _key_fields(ix) == ["issuedAt"]:
                 ttl = ix.get("expireAfterSeconds")
                 if ttl is None:
-                    return f"Index {ix['name']} is on issuedAt but is not a TTL index (no expireAfterSeconds)."
+                    return f"Index {index_text(ix)} is on issuedAt but is not a TTL index (no expireAfterSeconds)."
                 if int(ttl) != self.seconds:
-                    return f"Index {ix['name']} expires documents after {ttl} s; the tokens live 15 minutes (900 s)."
+                    return (f"Index {index_text(ix)} expires documents after {ttl:g} s; the tokens live 15 minutes "
+                            "(900 s): expireAfterSeconds counts seconds.")
                 return None
+        for ix in mine:
             if "issuedAt" in _key_fields(ix) and ix.get("expireAfterSeconds") is not None:
-                return f"Index {ix['name']} is compound: a TTL index has exactly one field (issuedAt)."
-        return "No index on issuedAt yet."
+                return (f"Index {index_text(ix)} is compound: MongoDB never expires documents through a compound "
+                        "index; a TTL index has exactly one field (issuedAt).")
+        if mine:
+            return (f"Index {index_text(mine[0])} is not on issuedAt: a TTL index deletes a document "
+                    "expireAfterSeconds after the date in its one indexed field (issuedAt).")
+        return _none_created(coll)
 
 
-# --------------------------------------------------------------------------- a query with a setup
-@dataclass(kw_only=True, repr=False)
-class _PreparedMongoQuery(MongoQuery):
-    """A MongoQuery whose collection is first brought to the state the task describes."""
+# --------------------------------------------------------------------------- 07.3's edge cases
+BOUNDARY = datetime(2026, 10, 25, 12, tzinfo=timezone.utc)
+EDGE_IDS = ["nb07-edge-on-boundary", "nb07-edge-just-before", "nb07-edge-cancelled"]
 
-    prepare: object = None
 
-    def _evaluate(self, answer) -> list[str]:
-        if self.prepare is not None:
-            self.prepare(self._db()[self.collection])
-        return super()._evaluate(answer)
+def _prepare_partial(db) -> None:
+    """07.3: the orders, the guide's partial index, and orders planted on the boundary instant."""
+    coll = db[ORDERS]
+    _ensure_orders(coll)
+    coll.delete_many({"_id": {"$in": EDGE_IDS}})
+    coll.drop_indexes()  # an index left by 07.1/07.2 (or an earlier attempt) must not serve the answer
+    coll.create_index([("createdAt", 1)], partialFilterExpression=PENDING_PARTIAL)
+    coll.insert_many([
+        {"_id": EDGE_IDS[0], "userId": CUSTOMER, "status": "pending", "total": 10.0, "createdAt": BOUNDARY},
+        {"_id": EDGE_IDS[1], "userId": CUSTOMER, "status": "pending", "total": 10.0,
+         "createdAt": BOUNDARY - timedelta(milliseconds=1)},
+        {"_id": EDGE_IDS[2], "userId": CUSTOMER, "status": "cancelled", "total": 10.0, "createdAt": BOUNDARY},
+    ])
+
+
+def _remove_edges(db) -> None:
+    db[ORDERS].delete_many({"_id": {"$in": EDGE_IDS}})
 
 
 # --------------------------------------------------------------------------- the exercises
+def _history_index(coll):
+    coll.create_index([("userId", 1), ("createdAt", -1)])
+
+
+def _esr(coll):
+    coll.create_index([("status", 1), ("createdAt", -1), ("total", 1)])
+
+
+def _ttl(coll):
+    coll.create_index([("issuedAt", 1)], expireAfterSeconds=900)
+
+
 EXERCISES = [
     MongoState(
         id="07.1", collection=ORDERS, setup=_orders_without_indexes,
         title="Serve a customer's order history from an index",
         task="A customer's order page runs `find({\"userId\": <id>}).sort({\"createdAt\": -1})` on "
              "`nb07_ex_orders`. Write `def answer(coll):` that creates the one index that finds the "
-             "customer's orders **and** returns them newest first without an in-memory sort.",
-        reference=lambda coll: coll.create_index([("userId", 1), ("createdAt", -1)]),
-        expect=[_serves_history(), mongo_uses_index({"userId": CUSTOMER}, sort=[("createdAt", -1)])],
+             "customer's orders **and** returns them newest first without an in-memory sort. (The check "
+             "asks the server's plan: an index scan, no blocking sort, and no more keys examined than "
+             "orders returned.)",
+        reference=_history_index,
+        expect=[_created_one(),
+                mongo_serves(HISTORY_FILTER, sort=HISTORY_SORT, max_keys_per_doc=1,
+                             what="The order history find({userId: <id>}).sort({createdAt: -1})")],
         hints=["Equality first: the field the filter compares with = leads the index.",
-               "Then the sort field, in the sort's direction (or the exact opposite).",
-               "coll.create_index([(\"userId\", 1), (\"createdAt\", -1)])"],
+               "Then the sort field. A direction that is the sort's, or its exact opposite, both work: "
+               "MongoDB can walk an index backward.",
+               "`coll.create_index([...])` takes a list of (field, direction) pairs: write the two pairs."],
+        wrong=[
+            Wrong(lambda coll: coll.create_index([("createdAt", -1), ("userId", 1)]),
+                  says="equality field(s) first",
+                  why="Sort field before the equality field: the index cannot narrow to one customer."),
+            Wrong(lambda coll: coll.create_index("userId"), says="blocking SORT",
+                  why="Finds the customer but forgets the sort: an in-memory sort on every page view."),
+            Wrong(lambda coll: coll.create_index([("userId", 1), ("total", 1), ("createdAt", -1)]),
+                  says="not in the sort's order",
+                  why="A field between the equality and the sort key breaks the index order."),
+            Wrong(lambda coll: coll.create_index([("createdAt", -1)]), says="starts with createdAt",
+                  why="Indexes the sort only: every order is walked to find one customer's."),
+            Wrong(lambda coll: list(coll.find({"userId": CUSTOMER}).sort("createdAt", -1)), says="created no index",
+                  why="Wrote the query instead of creating the index."),
+        ],
+        right=[
+            lambda coll: coll.create_index([("userId", 1), ("createdAt", 1)]),
+            lambda coll: coll.create_index([("userId", -1), ("createdAt", -1)], name="history"),
+            lambda coll: coll.create_index([("userId", 1), ("createdAt", -1), ("total", 1)]),
+            lambda coll: coll.create_index({"userId": 1, "createdAt": -1}),
+        ],
     ),
     MongoState(
         id="07.2", collection=ORDERS, setup=_orders_without_indexes,
@@ -164,26 +213,64 @@ EXERCISES = [
              "`find({\"status\": \"completed\", \"total\": {\"$gte\": 100}}).sort({\"createdAt\": -1}).limit(20)`. "
              "Write `def answer(coll):` that creates the single compound index the ESR rule prescribes "
              "for this query.",
-        reference=lambda coll: coll.create_index([("status", 1), ("createdAt", -1), ("total", 1)]),
-        expect=[_esr_order()],
+        reference=_esr,
+        expect=[_esr_index(),
+                mongo_serves(ESR_FILTER, sort=ESR_SORT, limit=20, what="The support screen's query")],
         hints=["Sort the query's fields into three groups: compared with = (E), sorted on (S), "
                "compared with a range such as $gte (R).",
-               "The index keys follow the order E, S, R.",
-               "coll.create_index([(\"status\", 1), (\"createdAt\", -1), (\"total\", 1)])"],
+               "The index keys follow the order E, S, R; the sort key's direction may be the sort's or its "
+               "opposite.",
+               "Write the `coll.create_index([...])` call with the three (field, direction) pairs in that order."],
+        wrong=[
+            Wrong(lambda coll: coll.create_index([("status", 1), ("total", 1), ("createdAt", -1)]),
+                  says="range field (total) before the sort field",
+                  why="E-R-S: the intuitive order, which forces an in-memory sort."),
+            Wrong(lambda coll: coll.create_index([("createdAt", -1), ("status", 1), ("total", 1)]),
+                  says="put the equality field (status) first",
+                  why="Sort first: the scan walks every status."),
+            Wrong(lambda coll: coll.create_index([("total", 1), ("status", 1), ("createdAt", -1)]),
+                  says="starts with total",
+                  why="Range first: the least selective start."),
+            Wrong(lambda coll: coll.create_index([("status", 1), ("createdAt", -1)]),
+                  says="has no total key",
+                  why="Stops at E-S: the range is then filtered on fetched documents."),
+        ],
+        right=[
+            lambda coll: coll.create_index([("status", 1), ("createdAt", 1), ("total", 1)]),
+            lambda coll: coll.create_index([("status", -1), ("createdAt", -1), ("total", -1)], name="esr"),
+            lambda coll: coll.create_index([("status", 1), ("createdAt", -1), ("total", 1), ("_id", 1)]),
+        ],
     ),
-    _PreparedMongoQuery(
-        id="07.3", collection=ORDERS, prepare=_orders_with_partial_index, must_use_index=True,
+    MongoQuery(
+        id="07.3", collection=ORDERS, setup=_prepare_partial, cleanup=_remove_edges, must_use_index=True,
         title="Write a query the partial index can serve",
         task="`nb07_ex_orders` carries the guide's partial index: `{createdAt: 1}` with "
              "`partialFilterExpression: {status: \"pending\"}`. Write the filter for the **pending** orders "
              "created in the 7 days before the dataset's now (2026-11-01 12:00 UTC, so `createdAt` >= "
-             "2026-10-25 12:00 UTC), so that the partial index serves it (no COLLSCAN).",
-        reference={"status": "pending", "createdAt": {"$gte": datetime(2026, 10, 25, 12, tzinfo=timezone.utc)}},
+             "2026-10-25 12:00 UTC, that instant included), so that the partial index serves it (no "
+             "COLLSCAN). The check plants orders exactly on that instant.",
+        reference={"status": "pending", "createdAt": {"$gte": BOUNDARY}},
         hints=["A partial index holds only the documents its filter accepts: the planner uses it only when "
                "your query guarantees the same condition.",
                "Say status: \"pending\" in the filter, as an equality, next to the createdAt range.",
-               "from datetime import datetime, timezone; "
-               "{\"status\": \"pending\", \"createdAt\": {\"$gte\": datetime(2026, 10, 25, 12, tzinfo=timezone.utc)}}"],
+               "The range starts at `datetime(2026, 10, 25, 12, tzinfo=timezone.utc)`: choose the operator "
+               "that includes that instant."],
+        wrong=[
+            Wrong({"status": "pending", "createdAt": {"$gt": BOUNDARY}}, says="Missing documents",
+                  why="$gt drops the order placed exactly on the boundary instant."),
+            Wrong({"createdAt": {"$gte": BOUNDARY}}, says="Unexpected documents",
+                  why="Forgets the status: other orders come back (and the partial index cannot serve it)."),
+            Wrong({"status": {"$regex": "^pending$"}, "createdAt": {"$gte": BOUNDARY}}, says="COLLSCAN",
+                  why="Same orders, but a regex does not guarantee the partial filter: no index."),
+            Wrong({"status": {"$in": ["pending", "cancelled"]}, "createdAt": {"$gte": BOUNDARY}},
+                  says="Unexpected documents", why="A wider status set than the index holds."),
+        ],
+        right=[
+            {"createdAt": {"$gte": BOUNDARY}, "status": "pending"},
+            {"status": {"$in": ["pending"]}, "createdAt": {"$gte": BOUNDARY}},
+            {"$and": [{"status": {"$eq": "pending"}}, {"createdAt": {"$gte": BOUNDARY}}]},
+            {"filter": {"status": "pending", "createdAt": {"$gte": BOUNDARY, "$lte": NOW}}},
+        ],
     ),
     MongoState(
         id="07.4", collection=TOKENS, setup=_fresh_tokens,
@@ -191,10 +278,24 @@ EXERCISES = [
         task="`nb07_ex_tokens` stores password-reset tokens as `{token, userId, issuedAt}` where `issuedAt` "
              "is a BSON date. Write `def answer(coll):` that makes MongoDB delete each token 15 minutes "
              "after it was issued.",
-        reference=lambda coll: coll.create_index([("issuedAt", 1)], expireAfterSeconds=900),
+        reference=_ttl,
         expect=[_ttl_on_issued_at(900)],
         hints=["A TTL index is a single-field index on a date field, with expireAfterSeconds.",
                "15 minutes is 900 seconds.",
-               "coll.create_index([(\"issuedAt\", 1)], expireAfterSeconds=900)"],
+               "`coll.create_index(...)` takes the TTL as a keyword argument: which field, which keyword?"],
+        wrong=[
+            Wrong(lambda coll: coll.create_index("issuedAt", expireAfterSeconds=15), says="after 15 s",
+                  why="Minutes where the option counts seconds."),
+            Wrong(lambda coll: coll.create_index("issuedAt"), says="not a TTL index",
+                  why="An ordinary index: nothing ever expires."),
+            Wrong(lambda coll: coll.create_index([("userId", 1), ("issuedAt", 1)], expireAfterSeconds=900),
+                  says="is compound", why="MongoDB ignores the TTL option on a compound index."),
+            Wrong(lambda coll: coll.create_index("token", expireAfterSeconds=900), says="is not on issuedAt",
+                  why="TTL on a field that is not the issue date."),
+        ],
+        right=[
+            lambda coll: coll.create_index([("issuedAt", -1)], expireAfterSeconds=900),
+            lambda coll: coll.create_index("issuedAt", expireAfterSeconds=15 * 60, name="reset_ttl"),
+        ],
     ),
 ]
