@@ -105,6 +105,7 @@ _FAMILIES = [
 FAMILY = {name: frozenset(family) for family in _FAMILIES for name in family}
 CONTAINER_COMMANDS = {"SCRIPT", "FUNCTION", "CLIENT", "CONFIG", "OBJECT", "XGROUP", "XINFO", "MEMORY",
                       "COMMAND", "CLUSTER", "ACL", "LATENCY", "MODULE", "SLOWLOG", "PUBSUB"}
+REDIS_PY_SPELLINGS = {"INCRBY", "DECRBY"}   # what redis-py's incr()/decr() send for INCR/DECR
 NOT_A_ROUND_TRIP = {"SCRIPT LOAD", "SCRIPT EXISTS", "FUNCTION LOAD"}   # loading scripts: not counted
 MONITOR_TIMEOUT = 15                                                     # seconds to wait for a sentinel
 _NUMBERS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
@@ -586,6 +587,17 @@ def _py(value) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def _return_difference(expected, actual, tol) -> list[str]:
+    """What the answer returned, against the reference: per key for two dicts with the same keys."""
+    if isinstance(expected, dict) and isinstance(actual, dict) and set(expected) == set(actual) and expected:
+        lines = [f"Your answer's {key!r} is {_py(actual[key])}; expected {_py(expected[key])}."
+                 for key in expected
+                 if not compare.close(compare.canon(expected[key]), compare.canon(actual[key]), tol)]
+        if lines:
+            return lines
+    return [f"Your answer returned {_py(actual)}; expected {_py(expected)}."]
+
+
 def _seconds(ttl_ms: int) -> str:
     return f"{ttl_ms / 1000:.0f} s" if ttl_ms >= 10_000 else f"{ttl_ms / 1000:.1f} s"
 
@@ -726,7 +738,7 @@ class RedisTask(Exercise):
                                     ttl_tolerance=self.ttl_tolerance)
         if self.compare_return and not compare.close(compare.canon(reference.returned),
                                                      compare.canon(outcome.returned), self.tolerance):
-            lines.append(f"Your answer returned {_py(outcome.returned)}; expected {_py(reference.returned)}.")
+            lines += _return_difference(reference.returned, outcome.returned, self.tolerance)
         for predicate in predicates:
             problem = predicate.verify(outcome)
             if problem and problem not in lines:
@@ -972,7 +984,15 @@ class atomic:  # noqa: N801
             return None
         steps = list(dict.fromkeys(call.block for call, _m in hits))
         noun = "commands" if all(kinds.get(b) == "command" for b in steps) else "steps"
-        names = _join_and([self.specs[i].name_label for i in sorted(seen)])
+        labels = []
+        for i in sorted(seen):
+            spec = self.specs[i]
+            sent = next(call.name for call, m in hits if i in m)
+            if len(spec.alternatives) == 1 and (sent == spec.name_label or sent in REDIS_PY_SPELLINGS):
+                labels.append(spec.name_label)    # INCR, though redis-py's incr() sends INCRBY key 1
+            else:                                 # name the command the code really sent (PEXPIRE, LPOP...)
+                labels.append(sent)
+        names = _join_and(labels)
         shown = " · ".join(f"`{call}`" for call, _m in hits[:6]) + (" · ..." if len(hits) > 6 else "")
         return _finish(f"{names} ran as {_word(len(steps))} separate {noun} ({shown})", self.why)
 
