@@ -710,3 +710,27 @@ def test_redis_trace_groups_blocks_in_both_server_orders():
     trace = build_trace(later, db=14, recorder=recorder, script_first=False)
     assert [(b.kind, [c.name for c in b.calls]) for b in trace.blocks] == [("script", ["EVAL", "GET"]),
                                                                          ("command", ["DEL"])]
+
+
+def test_redis_return_values_per_key_and_stream_groups_in_state():
+    def board(r):
+        return {"top": ["a", "b"], "rank": 3}
+
+    ex = RedisTask(id="demo.ret", title="-", task="-", db=demo.REDIS_DB, reference=board, compare_return=True)
+    msg = fails(ex, lambda r: {"top": ["a", "b"], "rank": 2})
+    assert "Your answer's 'rank' is 2; expected 3." in msg and "'top'" not in msg
+
+    def consume(r):
+        r.xgroup_create("s", "g", id="0")
+        for _stream, entries in r.xreadgroup("g", "c", {"s": ">"}):
+            for entry_id, _fields in entries:
+                r.xack("s", "g", entry_id)
+
+    def consume_without_ack(r):
+        r.xgroup_create("s", "g", id="0")
+        r.xreadgroup("g", "c", {"s": ">"})
+
+    streams = RedisTask(id="demo.groups", title="-", task="-", db=demo.REDIS_DB, setup=["XADD s 1-0 k v"],
+                        reference=consume)
+    passes(streams, consume)
+    assert "groups: {g: {pending: 1, last-delivered-id: '1-0'}}}; expected stream" in fails(streams, consume_without_ack)

@@ -568,6 +568,11 @@ def read_state(r, patterns=None) -> dict:
                 value = r.hgetall(key)
             elif kind == "stream":
                 value = [fields for _id, fields in r.xrange(key)]
+                groups = r.xinfo_groups(key)
+                if groups:      # consumer groups: what each delivered and what is still unacknowledged
+                    value = {"entries": value,
+                             "groups": {g["name"]: {"pending": g["pending"], "last-delivered-id": g["last-delivered-id"]}
+                                        for g in groups}}
             else:
                 value = None
         except UnicodeDecodeError:
