@@ -489,3 +489,224 @@ def test_progress_switches(monkeypatch, tmp_path):
     monkeypatch.setenv("DBWB_PROGRESS_FILE", "/proc/no-such-dir/progress.json")  # unwritable
     assert progress.record(ex, True) is False
     assert ex.check(ex.reference, quiet=True).passed  # never crashes the notebook
+
+
+# --------------------------------------------------------------------------- Redis behaviour (issue 12)
+from dbworkbook.exercises import Scenario, atomic, max_round_trips, never, uses  # noqa: E402
+from dbworkbook.exercises.redisdb import build_trace, parse_monitor_line  # noqa: E402
+from dbworkbook.exercises.redisdb import _Recorder  # noqa: E402
+
+RATE_WHY = "a crash between them leaves ratelimit:42 without a TTL"
+
+
+def _count_in_multi(r):
+    with r.pipeline(transaction=True) as pipe:
+        pipe.incr("ratelimit:42")
+        pipe.expire("ratelimit:42", 60, nx=True)
+        current, _ = pipe.execute()
+    return current <= 5
+
+
+def _rate_task(**extra):
+    return RedisTask(id="demo.rate", title="Count a request", task="-", db=demo.REDIS_DB,
+                     setup=["SET ratelimit:42 3"], reference=_count_in_multi, compare_return=True,
+                     expect=[key_is("ratelimit:42", "4"), expires("ratelimit:42", max=60)], **extra)
+
+
+def test_redis_atomic_rejects_two_round_trips_and_accepts_multi_and_scripts():
+    ex = _rate_task(behaviour=[atomic("INCR", "EXPIRE", why=RATE_WHY)])
+    passes(ex, _count_in_multi)
+
+    def separate(r):
+        current = r.incr("ratelimit:42")
+        r.expire("ratelimit:42", 60, nx=True)
+        return current <= 5
+
+    msg = fails(ex, separate)
+    assert ("INCR and EXPIRE ran as two separate commands (`INCRBY ratelimit:42 1` · `EXPIRE ratelimit:42 60 NX`): "
+            "a crash between them leaves ratelimit:42 without a TTL.") in msg
+
+    def plain_pipeline(r):       # one round trip, but no MULTI: still two steps on the server
+        pipe = r.pipeline(transaction=False)
+        pipe.incr("ratelimit:42")
+        pipe.expire("ratelimit:42", 60, nx=True)
+        return pipe.execute()[0] <= 5
+
+    assert "ran as two separate commands" in fails(ex, plain_pipeline)
+
+    def half_in_multi(r):
+        with r.pipeline(transaction=True) as pipe:
+            current = pipe.incr("ratelimit:42").execute()[0]
+        r.expire("ratelimit:42", 60, nx=True)
+        return current <= 5
+
+    assert "INCR and EXPIRE ran as two separate steps" in fails(ex, half_in_multi)
+
+    def script(r):
+        return r.eval("local n = redis.call('INCR', KEYS[1]) "
+                      "if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], 60) end "
+                      "return n", 1, "ratelimit:42") <= 5
+
+    passes(ex, script)
+
+    # a command list: MULTI ... EXEC typed by hand is one atomic block too
+    cmds = RedisTask(id="demo.rate2", title="Count", task="-", db=demo.REDIS_DB, setup=["SET ratelimit:42 3"],
+                     reference=["MULTI", "INCR ratelimit:42", "EXPIRE ratelimit:42 60 NX", "EXEC"],
+                     behaviour=[atomic("INCR", "EXPIRE", why=RATE_WHY)])
+    passes(cmds, cmds.reference)
+    assert "ran as two separate commands" in fails(cmds, ["INCR ratelimit:42", "EXPIRE ratelimit:42 60 NX"])
+
+
+def test_redis_atomic_get_then_del_lock_release():
+    release = ("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) "
+               "else return 0 end")
+
+    def scripted(r):
+        return [r.eval(release, 1, f"lock:{n}", "token-A") for n in (7, 8)]
+
+    ex = RedisTask(id="demo.lock", title="Release", task="-", db=demo.REDIS_DB, reference=scripted,
+                   setup=["SET lock:7 token-B EX 30", "SET lock:8 token-A EX 30"], compare_return=True,
+                   behaviour=[atomic("GET", "DEL", why="the lock can expire and be taken between them")])
+    passes(ex, scripted)
+
+    def python_compare(r):
+        out = []
+        for n in (7, 8):
+            if r.get(f"lock:{n}") == "token-A":
+                out.append(r.delete(f"lock:{n}"))
+            else:
+                out.append(0)
+        return out
+
+    msg = fails(ex, python_compare)
+    assert "GET and DEL ran as three separate commands (`GET lock:7` · `GET lock:8` · `DEL lock:8`)" in msg
+
+    def optimistic(r):            # WATCH + GET + MULTI/DEL/EXEC: optimistic locking is atomic too
+        out = []
+        for n in (7, 8):
+            with r.pipeline() as pipe:
+                pipe.watch(f"lock:{n}")
+                if pipe.get(f"lock:{n}") == "token-A":
+                    pipe.multi()
+                    pipe.delete(f"lock:{n}")
+                    out.append(pipe.execute()[0])
+                else:
+                    pipe.unwatch()
+                    out.append(0)
+        return out
+
+    passes(ex, optimistic)
+
+
+def test_redis_never_uses_and_round_trips():
+    def scan_and_pipeline(r):
+        with r.pipeline(transaction=False) as pipe:
+            for key in r.scan_iter(match="cache:*", count=100):
+                pipe.expire(key, 3600, nx=True)
+            return sum(pipe.execute())
+
+    ex = RedisTask(id="demo.ttl", title="TTLs", task="-", db=demo.REDIS_DB, reference=scan_and_pipeline,
+                   setup=["SET cache:a 1", "SET cache:b 2 EX 60", "SET other 3"], compare_return=True,
+                   behaviour=[never("KEYS", why="KEYS blocks the server while it walks every key"),
+                              uses("SCAN", why="SCAN walks the keys in small steps"),
+                              uses("EXPIRE NX", why="a running TTL must not be reset"),
+                              max_round_trips(2, why="send the EXPIREs in one pipeline")])
+    passes(ex, scan_and_pipeline)
+
+    def with_keys(r):
+        with r.pipeline(transaction=False) as pipe:
+            for key in r.keys("cache:*"):
+                pipe.expire(key, 3600, nx=True)
+            return sum(pipe.execute())
+
+    msg = fails(ex, with_keys)
+    assert "Your code sent KEYS (`KEYS cache:*`): KEYS blocks the server while it walks every key." in msg
+    assert "Your code never sent SCAN: SCAN walks the keys in small steps." in msg
+
+    def one_by_one(r):
+        return sum(bool(r.expire(key, 3600, nx=True)) for key in r.scan_iter(match="cache:*", count=100))
+
+    msg = fails(ex, one_by_one)
+    assert "Your code made 3 round trips to the server (SCAN · EXPIRE · EXPIRE); at most 2 round trips expected" in msg
+
+    def without_nx(r):
+        with r.pipeline(transaction=False) as pipe:
+            for key in r.scan_iter(match="cache:*", count=100):
+                if r.ttl(key) < 0:
+                    pipe.expire(key, 3600)
+            return sum(pipe.execute())
+
+    msg = fails(ex, without_nx)
+    assert "Your code sent `EXPIRE cache:a 3600` but never EXPIRE with NX: a running TTL must not be reset." in msg
+    # KEYS run by a Lua script is caught too
+    lua_keys = RedisTask(id="demo.lua_keys", title="-", task="-", db=demo.REDIS_DB, reference=["SET a 1"],
+                         behaviour=[never("KEYS", why="it blocks")])
+    msg = fails(lua_keys, ["SET a 1", "EVAL \"return redis.call('KEYS', '*')\" 0"])
+    assert "Your code sent KEYS (`KEYS *` inside a Lua script): it blocks." in msg
+
+
+def test_redis_scenarios_expose_a_reset_ttl_and_name_the_scenario():
+    ex = _rate_task(ttl_tolerance=2, behaviour=[atomic("INCR", "EXPIRE", why=RATE_WHY)],
+                    scenarios=[("the counter already has a TTL (30 s left)", ["EXPIRE ratelimit:42 30"]),
+                               Scenario("this request reaches the limit", ["SET ratelimit:42 4 EX 30"],
+                                        expect=[key_is("ratelimit:42", "5")])])
+    passes(ex, _count_in_multi)
+
+    def resets_ttl(r):
+        with r.pipeline(transaction=True) as pipe:
+            pipe.incr("ratelimit:42")
+            pipe.expire("ratelimit:42", 60)
+            current, _ = pipe.execute()
+        return current <= 5
+
+    msg = fails(ex, resets_ttl)
+    assert "In the scenario “the counter already has a TTL (30 s left)”" in msg
+    assert "ratelimit:42 expires in 60 s; expected 30 s." in msg
+
+    def off_by_one(r):
+        with r.pipeline(transaction=True) as pipe:
+            pipe.incr("ratelimit:42")
+            pipe.expire("ratelimit:42", 60, nx=True)
+            current, _ = pipe.execute()
+        return current < 5
+
+    msg = fails(ex, off_by_one)
+    assert "In the scenario “this request reaches the limit”" in msg
+    assert "Your answer returned False; expected True." in msg
+
+    def resets_and_off_by_one(r):     # fails in the main run first: the scenarios are not run
+        return off_by_one(r) and r.persist("ratelimit:42")
+
+    msg = fails(ex, resets_and_off_by_one)
+    assert "ratelimit:42 has no TTL: it must expire." in msg and "scenario" not in msg
+
+
+def test_redis_reference_must_satisfy_its_own_behaviour():
+    ex = RedisTask(id="demo.bad_ref", title="-", task="-", db=demo.REDIS_DB,
+                   reference=["INCR n", "EXPIRE n 60"], behaviour=[atomic("INCR", "EXPIRE", why="crash")])
+    msg = fails(ex, ["INCR n", "EXPIRE n 60"])
+    assert "could not be checked" in msg and "The reference fails its own behaviour check" in msg
+
+
+def test_redis_trace_groups_blocks_in_both_server_orders():
+    lines = [parse_monitor_line(text) for text in [
+        '1.1 [14 127.0.0.1:5000] "EVAL" "return redis.call(\'get\', KEYS[1])" "1" "k"',
+        '1.2 [14 lua] "get" "k"',
+        '1.3 [14 127.0.0.1:5000] "MULTI"',
+        '1.4 [14 127.0.0.1:5000] "SET" "a b" "say \\"hi\\"\\n"',
+        '1.5 [14 127.0.0.1:9999] "KEYS" "*"',          # another client: not ours
+        '1.6 [3 127.0.0.1:5000] "SET" "elsewhere" "1"',   # another database: dropped
+        '1.7 [14 127.0.0.1:5000] "EXEC"',
+        '1.8 [14 127.0.0.1:5000] "DEL" "k"',
+    ]]
+    recorder = _Recorder()
+    recorder.ports.add(5000)
+    trace = build_trace(lines, db=14, recorder=recorder, script_first=True)
+    assert [(b.kind, [c.name for c in b.calls]) for b in trace.blocks] == [
+        ("script", ["EVAL", "GET"]), ("multi", ["MULTI", "SET", "EXEC"]), ("command", ["DEL"])]
+    assert trace.calls[1].via == "lua" and trace.calls[3].args == ("a b", 'say "hi"\n')
+    # a server that shows the script's commands before the script call (Redis 7.0's call())
+    later = [lines[1], lines[0], lines[7]]
+    trace = build_trace(later, db=14, recorder=recorder, script_first=False)
+    assert [(b.kind, [c.name for c in b.calls]) for b in trace.blocks] == [("script", ["EVAL", "GET"]),
+                                                                         ("command", ["DEL"])]

@@ -35,7 +35,8 @@ from __future__ import annotations
 
 from .core import CheckResult, Exercise, Wrong
 from .mongodb import MongoQuery, MongoState, drop_indexes, mongo_holds, mongo_index, mongo_uses_index
-from .redisdb import RedisTask, expires, key_is, persistent, redis_holds, returns
+from .redisdb import (RedisTask, Scenario, atomic, expires, key_is, max_round_trips, never, persistent,
+                      redis_holds, returns, uses)
 from .sql import SQLQuery, SQLState, column_on, constraint_on, holds, index_on, trigger_on, uses_index
 
 
@@ -51,4 +52,5 @@ __all__ = [
     "SQLQuery", "SQLState", "index_on", "constraint_on", "trigger_on", "column_on", "uses_index", "holds",
     "MongoQuery", "MongoState", "mongo_index", "mongo_uses_index", "mongo_holds", "drop_indexes",
     "RedisTask", "expires", "persistent", "key_is", "returns", "redis_holds",
+    "atomic", "never", "uses", "max_round_trips", "Scenario",
 ]
