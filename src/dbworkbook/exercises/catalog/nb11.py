@@ -8,9 +8,9 @@ Each check brings its own starting state, so it runs the same before, during or 
 * 11.2 works on ``nb11_orders`` (the 10,000 most recent seeded orders, copied when empty) and drops only the
   indexes that contain ``items.sku``;
 * 11.3 and 11.4 run in Redis database 11 on a clean database (the lesson's keys are saved and
-  put back by the engine). 11.4 plants a concurrent writer: another client counts one view in the
-  blob right after the answer first reads it with ``GET``, so a migration that reads outside a
-  ``WATCH`` loses that view (and says so), while a ``WATCH``/``EXEC`` retry or a Lua script keeps it.
+  put back by the engine), and are judged on what they sent too (the Redis engine's behaviour
+  predicates): 11.3 never sends KEYS and pipelines its EXPIREs; 11.4 reads the blob and writes the
+  set in one atomic step (WATCH ... MULTI/EXEC, or one script), so no concurrent view is lost.
 
 Red-team data (``wrong=`` / ``right=``) sits beside each declaration; see
 ``tests_after_notebooks/test_red_team.py``.
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from ..core import Wrong, db_error_lines
 from ..mongodb import MongoState, mongo_uses_index
-from ..redisdb import RedisTask, expires, persistent, returns
+from ..redisdb import RedisTask, atomic, expires, max_round_trips, never, persistent, returns
 from ..sql import SQLState, plan_nodes
 
 # --------------------------------------------------------------------------- 11.1 (PostgreSQL)
@@ -238,6 +238,17 @@ def _ttl_every_key(r):                          # wrong: no MATCH, the data gets
         return sum(pipe.execute())
 
 
+def _ttl_with_keys(r):                          # wrong: KEYS blocks the server while it walks every key
+    with r.pipeline(transaction=False) as pipe:
+        for key in r.keys("cache:*"):
+            pipe.expire(key, 3600, nx=True)
+        return sum(pipe.execute())
+
+
+def _ttl_one_by_one(r):                         # wrong: one round trip per key
+    return sum(bool(r.expire(key, 3600, nx=True)) for key in r.scan_iter(match="cache:*"))
+
+
 def _ttl_counts_scanned(r):                     # wrong: returns how many keys it saw
     keys = list(r.scan_iter(match="cache:*"))
     with r.pipeline(transaction=False) as pipe:
@@ -249,67 +260,7 @@ def _ttl_counts_scanned(r):                     # wrong: returns how many keys i
 
 VIEWS_BLOB = {"post:1": 12, "post:2": 40, "post:3": 7, "post:4": 40, "post:5": 3, "post:6": 25}
 BLOB_KEY = "stats:views"
-RACED_POST = "post:1"           # the post another client views while the migration runs
-_RACE = {"armed": False, "counted": False}
-
-
-def _count_a_view_the_old_way(db: int) -> None:
-    """Another client (the old app) counts one view: read the blob, add one, write it back."""
-    from ..redisdb import client
-
-    other = client(db)
-    try:
-        blob = other.get(BLOB_KEY)
-        if blob is not None:
-            views = json.loads(blob)
-            views[RACED_POST] = views.get(RACED_POST, 0) + 1
-            other.set(BLOB_KEY, json.dumps(views))
-            _RACE["counted"] = True
-    finally:
-        other.close()
-
-
-def _watch_connection(conn, db: int) -> None:
-    """Right after the first reply to a GET of the blob on this connection, another client counts a view."""
-    if getattr(conn, "_nb11_watched", False):
-        return
-    send, read = conn.send_command, conn.read_response
-
-    def send_command(*args, **kwargs):
-        conn._nb11_get_blob = (len(args) >= 2 and str(args[0]).upper() == "GET"
-                               and args[1] in (BLOB_KEY, BLOB_KEY.encode()))
-        return send(*args, **kwargs)
-
-    def read_response(*args, **kwargs):
-        reply = read(*args, **kwargs)
-        if getattr(conn, "_nb11_get_blob", False):
-            conn._nb11_get_blob = False
-            if _RACE["armed"]:
-                _RACE["armed"] = False
-                _count_a_view_the_old_way(db)
-        return reply
-
-    conn.send_command, conn.read_response = send_command, read_response
-    conn._nb11_watched = True
-
-
-def _blob_with_a_concurrent_view(r) -> None:
-    """The starting state, and a concurrent writer: the old app keeps counting views in the blob, and one
-    view arrives right after the migration first reads the blob with GET."""
-    r.set(BLOB_KEY, json.dumps(VIEWS_BLOB))
-    db = int(r.connection_pool.connection_kwargs.get("db", 11))
-    _RACE.update(armed=True, counted=False)
-    pool = r.connection_pool
-    if not getattr(pool, "_nb11_watched", False):
-        get_connection = pool.get_connection
-
-        def watched_get_connection(*args, **kwargs):
-            conn = get_connection(*args, **kwargs)
-            _watch_connection(conn, db)
-            return conn
-
-        pool.get_connection = watched_get_connection
-        pool._nb11_watched = True
+BLOB_SETUP = [("SET", BLOB_KEY, json.dumps(VIEWS_BLOB))]
 
 
 @dataclass
@@ -328,17 +279,10 @@ class _migrated_without_loss:  # noqa: N801
         extra = sorted(k for k in state if k != "views")
         if extra:
             return f"Unexpected keys: {', '.join(extra)} (only the sorted set views should be left)."
-        scores = {member: score for member, score in value}
-        wanted = dict(VIEWS_BLOB, **{RACED_POST: VIEWS_BLOB[RACED_POST] + (1 if _RACE["counted"] else 0)})
-        if (_RACE["counted"] and scores.get(RACED_POST) == VIEWS_BLOB[RACED_POST]
-                and all(scores.get(k) == v for k, v in VIEWS_BLOB.items() if k != RACED_POST)):
-            return (f"A view was lost: another client counted a view of {RACED_POST} in {BLOB_KEY} "
-                    f"({VIEWS_BLOB[RACED_POST]} → {VIEWS_BLOB[RACED_POST] + 1}) after your GET and before your EXEC, "
-                    f"and views says {VIEWS_BLOB[RACED_POST]:g}. Reading outside MULTI is a race: WATCH the key "
-                    "before the GET (and retry when EXEC fails), or do it all in one Lua script.")
-        if {k: float(v) for k, v in scores.items()} != {k: float(v) for k, v in wanted.items()}:
+        scores = {member: float(score) for member, score in value}
+        if scores != {k: float(v) for k, v in VIEWS_BLOB.items()}:
             shown = ", ".join(f"{k} {v:g}" for k, v in sorted(scores.items()))
-            return f"views holds {shown}; expected the blob's counts ({', '.join(f'{k} {v}' for k, v in sorted(wanted.items()))})."
+            return f"views holds {shown}; expected the blob's counts ({', '.join(f'{k} {v}' for k, v in sorted(VIEWS_BLOB.items()))})."
         return None
 
 
@@ -381,6 +325,17 @@ return redis.call('DEL', KEYS[1])
 def _blob_lua(r):                               # right: one script, atomic on the server
     r.eval(MIGRATE_LUA, 2, "stats:views", "views")
     return r.zrange("views", -3, -1, withscores=True)[::-1]
+
+
+def _blob_two_steps(r):                         # wrong: the DEL after the EXEC, as a second step
+    def migrate(pipe):
+        views = json.loads(pipe.get("stats:views"))
+        pipe.multi()
+        pipe.zadd("views", views)
+
+    r.transaction(migrate, "stats:views")
+    r.delete("stats:views")
+    return r.zrange("views", 0, 2, desc=True, withscores=True)
 
 
 def _blob_get_outside_multi(r):                 # wrong: GET outside MULTI, no WATCH
@@ -528,7 +483,9 @@ EXERCISES = [
         ),
         reference=_ttl_backfill,
         expect=[expires("cache:user:1", min=3590, max=3600), expires("cache:page:home", min=3590, max=3600),
-                expires("cache:user:3", max=60), persistent("views"), persistent("user:1"), returns(4)],
+                expires("cache:user:3", max=60), persistent("views"), persistent("user:1"), returns(4),
+                never("KEYS", why="KEYS walks the whole keyspace in one command that blocks the server: use SCAN"),
+                max_round_trips(3, why="one EXPIRE per round trip: queue them in one pipeline")],
         compare_return=True,
         hints=[
             "`r.scan_iter(match='cache:*', count=1000)` walks the keys without blocking the server.",
@@ -543,23 +500,27 @@ EXERCISES = [
             Wrong(_ttl_users_only, says="cache:page:home has no TTL", why="a MATCH pattern too narrow"),
             Wrong(_ttl_every_key, says="views expires", why="no MATCH: data keys got a TTL and will vanish"),
             Wrong(_ttl_counts_scanned, says="returned 5", why="counts the keys seen, not the keys changed"),
+            Wrong(_ttl_with_keys, says="Your code sent KEYS", why="KEYS instead of SCAN: blocks the server"),
+            Wrong(_ttl_one_by_one, says="queue them in one pipeline", why="no pipeline: one round trip per key"),
         ],
         right=[_ttl_backfill_cursor, _ttl_backfill_ask_first],
     ),
     RedisTask(
         id="11.4",
         title="Move a JSON blob of counters into a sorted set, without losing a view",
-        setup=_blob_with_a_concurrent_view,
+        setup=BLOB_SETUP,
         task=(
             "`stats:views` holds a JSON object of view counts (`{\"post:1\": 12, ...}`) that the old app still "
             "rewrites on every view. Write `def answer(r):` that moves the counts into the sorted set `views` "
-            "(member = post, score = views) and deletes `stats:views` atomically — **no view counted by "
-            "another client during the migration may be lost** (the check has one arrive while yours runs) — "
-            "then returns the top 3 as `ZRANGE views 0 2 REV WITHSCORES` gives them."
+            "(member = post, score = views) and deletes `stats:views`, reading the blob and writing both in "
+            "**one atomic step** — a view the old app counts between your read and your writes must not be "
+            "lost — then returns the top 3 as `ZRANGE views 0 2 REV WITHSCORES` gives them."
         ),
         reference=_blob_to_zset,
         compare_state=False,
-        expect=[_migrated_without_loss()],
+        expect=[_migrated_without_loss(),
+                atomic("GET", "ZADD", "DEL", why="a view the old app counts between your GET and your EXEC is lost: "
+                       "WATCH stats:views before reading it (and retry when EXEC fails), or do it all in one Lua script")],
         compare_return=True,
         hints=[
             "`json.loads(...)` of the blob gives a dict member → score, which `zadd('views', mapping)` takes as is.",
@@ -569,8 +530,10 @@ EXERCISES = [
             "redis-py spells REV as `desc=True`.",
         ],
         wrong=[
-            Wrong(_blob_get_outside_multi, says="a view was lost",
+            Wrong(_blob_get_outside_multi, says="WATCH stats:views before reading it",
                   why="GET outside MULTI without WATCH: an increment arriving before EXEC is overwritten"),
+            Wrong(_blob_two_steps, says="separate",
+                  why="ZADD and DEL in two steps: a crash between them leaves both the blob and the set"),
             Wrong(_blob_forgets_del, says="stats:views still exists", why="the blob is left behind"),
             Wrong(_blob_ascending, says="your answer returned", why="ZRANGE without REV: the least viewed first"),
             Wrong(_blob_top3_in_python, says="your answer returned",
