@@ -277,6 +277,9 @@ def seed(scale: str | None = None, force: bool = False, quiet: bool = False,
     spec = scale_spec(scale)
     databases = tuple(db for db in DATABASES if db in databases)
     t0 = time.perf_counter()
+    notes = []
+    if "postgres" in databases:
+        notes.append(load_postgres.ensure_pg_stat_statements())
     with fp.lock(exclusive=True):
         stored = fp.read()
         same = bool(stored) and stored.get("scale") == spec.name and stored.get("version") == VERSION
@@ -292,6 +295,7 @@ def seed(scale: str | None = None, force: bool = False, quiet: bool = False,
             result = _load(spec, todo, quiet, stored if same else None)
             if same and not force:
                 result["status"] = "repaired"
+    result["notes"] = notes
     if not quiet:
         _print_result(result)
     return result
@@ -363,6 +367,9 @@ def _fmt_counts(counts: dict) -> str:
 
 def _print_result(result: dict) -> None:
     s = result["summary"]
+    for note in result.get("notes", ()):
+        if not note.endswith("exists in this database"):
+            print(note)
     if result["status"] == "unchanged":
         print(f"dataset {s['scale']} already seeded and verified ({result['seconds']:.1f} s): "
               f"{s['users']:,} users · {s['posts']:,} posts · seeded {s['seeded_at']}. "

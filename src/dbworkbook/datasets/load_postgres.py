@@ -302,6 +302,34 @@ def fingerprint(schema: str = "public", conn=None) -> dict:
             conn.close()
 
 
+def ensure_pg_stat_statements(conn=None) -> str:
+    """Create the pg_stat_statements extension in the workbook's database when the server preloads
+    the library (notebooks 03 and 11 read and reset it). The embedded server and docker/compose.yml
+    preload it and create it themselves; an external server may not. Returns one line saying what
+    is the case."""
+    import psycopg
+
+    own = conn is None
+    conn = conn or connect.postgres()
+    try:
+        preload = conn.execute("SHOW shared_preload_libraries").fetchone()[0]
+        libraries = [x.strip().strip('"') for x in preload.split(",")]
+        if "pg_stat_statements" not in libraries:
+            return ("pg_stat_statements is not preloaded by this PostgreSQL server, so the notebooks "
+                    "skip its part: add shared_preload_libraries = 'pg_stat_statements' to "
+                    "postgresql.conf, restart the server and seed again to enable it")
+        try:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        except psycopg.Error as exc:
+            return (f"pg_stat_statements is preloaded but its extension could not be created "
+                    f"({exc.diag.message_primary}): run CREATE EXTENSION pg_stat_statements as a "
+                    "superuser in this database")
+        return "pg_stat_statements is preloaded and its extension exists in this database"
+    finally:
+        if own:
+            conn.close()
+
+
 def secondary_indexes(schema: str = "public", conn=None) -> list[str]:
     """Indexes on the seeded tables beyond the seed's own (a lesson added them)."""
     own = conn is None
