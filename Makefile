@@ -13,7 +13,8 @@ JUPYTER_ARGS ?=
 WB      := $(VPY) -m dbworkbook
 
 .PHONY: help install lab up down status logs seed reset bench doctor test test-unit test-notebooks \
-        progress reset-progress student docker-up docker-down docker-config audit clean
+        progress reset-progress student docker-up docker-down docker-config audit clean \
+        test-compat
 
 help: ## list the targets (this screen)
 	@echo "Database Workbook: make <target>"
@@ -97,3 +98,6 @@ docker-down: ## stop the Docker Compose servers (volumes are kept)
 clean: ## stop servers and delete .venv and all workbook data (.dbworkbook)
 	-@[ -x "$(VPY)" ] && $(WB) down || true
 	rm -rf $(VENV) .dbworkbook student
+
+test-compat: install ## every notebook on Debian's PostgreSQL 15 + Redis 7 (apt-installs them; external backend, lax nbval)
+	PY=$(abspath $(VPY)) bash compat/compat.sh all

@@ -14,14 +14,14 @@
 #
 # Both servers run as unprivileged processes (as the system user `dbworkbook` when run as root,
 # since PostgreSQL refuses root) on loopback ports of their own, with their data in
-# $DBWB_COMPAT_DIR (default .dbworkbook-compat/ in the checkout). Variables:
+# $DBWB_COMPAT_DIR (default .dbworkbook/compat/ in the checkout, git-ignored). Variables:
 #   DBWB_COMPAT_DIR, DBWB_COMPAT_PG_PORT (55433), DBWB_COMPAT_REDIS_PORT (56380),
 #   DBWB_COMPAT_MONGO_URL (mongodb://127.0.0.1:57017/?directConnection=true), PY (the venv's python).
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY="${PY:-$ROOT/.venv/bin/python}"
-COMPAT_DIR="$(mkdir -p "${DBWB_COMPAT_DIR:-$ROOT/.dbworkbook-compat}" && cd "${DBWB_COMPAT_DIR:-$ROOT/.dbworkbook-compat}" && pwd)"
+COMPAT_DIR="$(mkdir -p "${DBWB_COMPAT_DIR:-$ROOT/.dbworkbook/compat}" && cd "${DBWB_COMPAT_DIR:-$ROOT/.dbworkbook/compat}" && pwd)"
 PG_PORT="${DBWB_COMPAT_PG_PORT:-55433}"
 REDIS_PORT="${DBWB_COMPAT_REDIS_PORT:-56380}"
 MONGO_URL="${DBWB_COMPAT_MONGO_URL:-mongodb://127.0.0.1:57017/?directConnection=true}"
@@ -212,22 +212,28 @@ cmd_notebooks() {
     done
     if [ ${#failed[@]} -gt 0 ]; then
         say "notebook errors on PostgreSQL $PG_VERSION / Redis 7 in: ${failed[*]} (logs: $COMPAT_DIR/logs/)"
-        return 1
+    else
+        say "every notebook ran without error on PostgreSQL $PG_VERSION / Redis 7"
     fi
-    say "every notebook ran without error on PostgreSQL $PG_VERSION / Redis 7"
+    # The closing line counts notebooks (each one a pytest run of its cells, errors only).
+    SUMMARY="compat: $(( ${#nbs[@]} - ${#failed[@]} )) passed, ${#failed[@]} failed"
+    echo "$SUMMARY"
+    [ ${#failed[@]} = 0 ]
 }
 
 cmd_all() {
-    cmd_install; local rc=$?
+    local rc
+    cmd_install; rc=$?
     [ $rc = 2 ] && return 0
     [ $rc = 0 ] || return 1
     trap cmd_down EXIT
     cmd_up || return 1
     cmd_seed || return 1
-    cmd_notebooks "$@"
-    local nbrc=$?
-    # 'N passed, N failed' for CI's reader: notebooks, not cells.
-    return $nbrc
+    cmd_notebooks "$@"; rc=$?
+    trap - EXIT
+    cmd_down
+    echo "$SUMMARY"    # the closing line: notebooks passed / failed
+    return $rc
 }
 
 case "${1:-all}" in
