@@ -14,7 +14,7 @@ WB      := $(VPY) -m dbworkbook
 
 .PHONY: help install lab up down status logs seed reset bench doctor test test-unit test-notebooks \
         progress reset-progress student docker-up docker-down docker-config audit clean \
-        test-compat
+        test-compat check-workflows
 
 help: ## list the targets (this screen)
 	@echo "Database Workbook: make <target>"
@@ -101,3 +101,7 @@ clean: ## stop servers and delete .venv and all workbook data (.dbworkbook)
 
 test-compat: install ## every notebook on Debian's PostgreSQL 15 + Redis 7 (apt-installs them; external backend, lax nbval)
 	PY=$(abspath $(VPY)) bash compat/compat.sh all
+
+check-workflows: install ## validate .github/workflows/ with check-jsonschema (installs the dev extra)
+	$(VPY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(VENV)/bin/pytest tests/test_compat_workflow.py -q
