@@ -9,11 +9,12 @@ VENV    ?= .venv
 VPY     := $(VENV)/bin/python
 STAMP   := $(VENV)/.dbworkbook-installed
 SCALE   ?=
+EDITION ?= workbook
 JUPYTER_ARGS ?=
 WB      := $(VPY) -m dbworkbook
 
-.PHONY: help install lab up down status logs seed reset bench doctor test test-unit test-notebooks \
-        progress reset-progress student docker-up docker-down docker-config audit clean \
+.PHONY: help install lab workbook times up down status logs seed reset bench doctor test test-unit test-notebooks \
+        progress reset-progress docker-up docker-down audit clean \
         test-compat check-workflows
 
 help: ## list the targets (this screen)
@@ -31,15 +32,23 @@ $(STAMP): pyproject.toml
 	  echo "       Remove it (rm -rf $(VENV)) and run make again."; exit 1; }
 	$(VPY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(VPY) -m pip install --quiet --disable-pip-version-check -e .
+	@$(WB) lab-settings >/dev/null
 	@touch $(STAMP)
 
 install: $(STAMP) ## create .venv (if missing) and install the workbook and its pinned dependencies
 
-lab: install ## set everything up and open JupyterLab on notebooks/ (JUPYTER_ARGS=--no-browser)
+lab: install ## set everything up and open your workbook/ in JupyterLab (EDITION=reference: the answer key)
+	@$(WB) lab --edition $(EDITION) --check
 	$(WB) up
 	$(WB) seed $(if $(SCALE),--scale $(SCALE))
 	$(WB) status
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(JUPYTER_ARGS)
+	$(WB) lab --edition $(EDITION) -- $(JUPYTER_ARGS)
+
+workbook: install ## create workbook/ (your copy: answers out of sight) or update it without losing your work
+	$(WB) workbook
+
+times: install ## estimated minutes per notebook: the core path and everything
+	$(WB) times
 
 test: install ## run the whole test suite: unit tests and every notebook under nbval (starts/stops servers)
 	$(WB) test
@@ -83,9 +92,6 @@ progress: install ## exercises done per notebook
 reset-progress: install ## forget exercise progress
 	$(WB) reset-progress
 
-student: install ## write the student edition (solutions replaced by placeholders) to student/
-	$(WB) student --source notebooks --target student
-
 audit: install ## audit notebooks: unexecuted cells, stored errors/warnings, ignores without asserts
 	$(VENV)/bin/pytest tests/test_notebook_audit.py -q
 
@@ -95,7 +101,7 @@ docker-up: ## start the servers with Docker Compose (official images, same ports
 docker-down: ## stop the Docker Compose servers (volumes are kept)
 	docker compose -f docker/compose.yml down
 
-clean: ## stop servers and delete .venv and all workbook data (.dbworkbook)
+clean: ## stop servers and delete .venv and the databases' data (.dbworkbook); your workbook/ is kept
 	-@[ -x "$(VPY)" ] && $(WB) down || true
 	rm -rf $(VENV) .dbworkbook student
 

@@ -108,7 +108,7 @@ def test_make_help_lists_every_target():
     for target in targets:
         assert target in out, f"make help does not list {target}"
     for needed in ("lab", "test", "up", "down", "status", "seed", "reset", "bench", "doctor",
-                   "progress", "reset-progress", "student", "docker-up", "docker-down"):
+                   "progress", "reset-progress", "workbook", "times", "docker-up", "docker-down"):
         assert needed in targets
 
 

@@ -10,7 +10,11 @@
     bench            measure bulk-load speed against the usual tutorial ways
     progress         exercises done per notebook
     reset-progress   forget exercise progress
-    student          write the student edition (solutions replaced by placeholders)
+    workbook         create workbook/ (the learner's edition) or update it, never losing your work
+    lab [--edition workbook|reference] [JUPYTER ARGS]
+                     the workbook, then JupyterLab on workbook/00_getting_started.ipynb
+    lab-settings     this environment's JupyterLab settings (no news prompt, no update check)
+    student          write the student edition to a folder of your choice (no update rule)
     times [--markdown]  estimated minutes per notebook: core path and everything
     test [ARGS]      unit tests + every notebook under nbval (starts and stops the servers)
 """
@@ -140,6 +144,26 @@ def cmd_student(args) -> int:
     return write_student_edition(args.source, args.target)
 
 
+def cmd_workbook(args) -> int:
+    from .workbook import cli_workbook
+
+    return cli_workbook()
+
+
+def cmd_lab(args) -> int:
+    from .workbook import cli_lab
+
+    extra = [a for a in args.jupyter_args if a != "--"]
+    return cli_lab(args.edition, extra, dry_run=args.dry_run, check=args.check)
+
+
+def cmd_lab_settings(args) -> int:
+    from .workbook import lab_settings
+
+    print(f"JupyterLab settings for this environment: {lab_settings()}")
+    return 0
+
+
 def cmd_times(args) -> int:
     from .estimate import cli
 
@@ -184,6 +208,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("test", help="run unit tests and every notebook (starts/stops servers)")
     p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra pytest arguments")
     p.set_defaults(func=cmd_test)
+    sub.add_parser("workbook", help="create or update workbook/ (the learner's edition)").set_defaults(func=cmd_workbook)
+    p = sub.add_parser("lab", help="open JupyterLab on the workbook (or --edition reference)")
+    p.add_argument("--edition", default=None, help="workbook (default) or reference")
+    p.add_argument("--dry-run", action="store_true", help="print the JupyterLab command instead of running it")
+    p.add_argument("--check", action="store_true", help="only check that the edition exists")
+    p.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="extra JupyterLab arguments")
+    p.set_defaults(func=cmd_lab)
+    sub.add_parser("lab-settings", help="write this environment's JupyterLab settings").set_defaults(func=cmd_lab_settings)
     p = sub.add_parser("times", help="estimated minutes per notebook (core path and everything)")
     p.add_argument("--markdown", action="store_true", help="print the README's series table")
     p.set_defaults(func=cmd_times)
