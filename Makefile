@@ -16,7 +16,8 @@ WB      := $(VPY) -m dbworkbook
 
 .PHONY: help install lab workbook times up down status logs seed reset bench doctor test test-unit test-notebooks \
         progress reset-progress docker-up docker-down audit clean \
-        report class-report wheelhouse hub instructors
+        report class-report wheelhouse hub instructors \
+        test-compat check-workflows
 
 help: ## list the targets (this screen)
 	@echo "Database Workbook: make <target>"
@@ -127,3 +128,10 @@ hub: install ## JupyterHub for a room, each learner with their own databases: ma
 
 instructors: install ## regenerate docs/instructors.md (times, agendas, common wrong answers)
 	$(WB) instructors
+
+test-compat: install ## every notebook on Debian's PostgreSQL 15 + Redis 7 (apt-installs them; external backend, lax nbval)
+	PY=$(abspath $(VPY)) bash compat/compat.sh all
+
+check-workflows: install ## validate .github/workflows/ with check-jsonschema (installs the dev extra)
+	$(VPY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(VENV)/bin/pytest tests/test_compat_workflow.py -q

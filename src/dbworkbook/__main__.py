@@ -58,9 +58,22 @@ def cmd_down(args) -> int:
     return 0
 
 
+def _dataset_line() -> tuple[bool, str]:
+    """(ok, one line about the stored fingerprint): seeded, never seeded, or corrupt."""
+    from .datasets import fingerprint
+
+    state, data, why = fingerprint.inspect()
+    if state == "ok":
+        return True, f"dataset: {data.get('scale')} seeded {data.get('seeded_at', '?')} (fingerprint {fingerprint.path()})"
+    if state == "missing":
+        return True, "dataset: not seeded yet (make seed)"
+    return False, "dataset: " + str(fingerprint.FingerprintCorrupt(fingerprint.path(), why))
+
+
 def cmd_status(args) -> int:
     cfg = _settings.get()
     print(f"backend: {cfg.backend} · scale: {cfg.scale} · state: {cfg.state_dir}")
+    data_ok, data_line = _dataset_line()
     if cfg.backend != "embedded":
         from .connect import ping_all
 
@@ -68,7 +81,8 @@ def cmd_status(args) -> int:
         for name, result in ping_all().items():
             ok &= result.startswith("ok")
             print(f"  {name:<9} {result}")
-        return 0 if ok else 1
+        print(data_line)
+        return 0 if ok and data_ok else 1
     all_up = True
     for server in servers(None, cfg):
         st = server.status()
@@ -76,7 +90,8 @@ def cmd_status(args) -> int:
         state = "running" if st.running else "stopped"
         pid = f"pid {st.pid}" if st.pid else ""
         print(f"  {st.label:<11} {state:<8} 127.0.0.1:{st.port:<6} {pid:<11} {st.detail}")
-    return 0 if all_up else 3
+    print(data_line)
+    return 0 if all_up and data_ok else (3 if data_ok else 1)
 
 
 def cmd_logs(args) -> int:

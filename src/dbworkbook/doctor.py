@@ -83,9 +83,17 @@ def run() -> int:
             _line(BAD if bad else OK, f"{name}: {result}",
                   "make docker-up" if bad and cfg.backend == "docker" else
                   (f"check {_settings.URL_VARS.get(name, '')}" if bad else ""))
-    if cfg.fingerprint_path.exists():
-        _line(OK, f"dataset seeded ({cfg.fingerprint_path.name} present)")
-    else:
+    from .datasets import fingerprint
+
+    state, data, why = fingerprint.inspect()
+    if state == "ok":
+        _line(OK, f"dataset {data.get('scale')} seeded {data.get('seeded_at', '?')} ({cfg.fingerprint_path.name} valid)")
+    elif state == "missing":
         _line(WARN, "dataset not seeded yet", "make seed")
+    else:
+        problems += 1
+        _line(BAD, f"{cfg.fingerprint_path} is corrupt ({why}): the workbook cannot tell whether "
+                   "the seeded data is intact",
+              "make reset (reloads the seeded data and writes a new fingerprint)")
     print("doctor: " + ("all good" if not problems else f"{problems} problem(s) above"))
     return 1 if problems else 0

@@ -145,7 +145,12 @@ def setup(number, postgres: bool = True, mongo: bool = False, redis: bool = Fals
     cfg = _settings.get()
     from . import datasets
 
-    datasets.ensure_seeded(databases=uses, quiet=True)
+    try:
+        datasets.ensure_seeded(databases=uses, quiet=True)
+    except datasets.StateProblem as exc:
+        # One paragraph saying what happened and what to run (the exception renders as that
+        # paragraph in a notebook), not a traceback through the package's internals.
+        raise exc.with_traceback(None) from None
     lesson = Lesson(number=number, uses=uses, cfg=cfg, summary=datasets.summary())
     if reset:
         lesson.reset()

@@ -32,6 +32,7 @@ from .core import (
 )
 from .core import cli_reset, cli_seed
 from .generator import Dataset, dataset_digest, generate
+from .fingerprint import FingerprintCorrupt, StateProblem
 from .load_postgres import SeedBlocked
 from .spec import NOW, SCALES, SEED, VERSION, ScaleSpec
 
@@ -43,5 +44,5 @@ def cli_bench(scale: str | None = None) -> int:
 
 
 __all__ = ["NOW", "SEED", "VERSION", "SCALES", "ScaleSpec", "DATABASES", "Dataset", "DatasetMismatch",
-           "SeedBlocked", "seed", "reset", "verify", "ensure_seeded", "summary", "demo_credentials",
+           "SeedBlocked", "StateProblem", "FingerprintCorrupt", "seed", "reset", "verify", "ensure_seeded", "summary", "demo_credentials",
            "generate", "dataset_digest", "cli_seed", "cli_reset", "cli_bench"]

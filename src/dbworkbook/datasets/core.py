@@ -17,7 +17,7 @@ PG_SCHEMA = "public"
 REDIS_DB = 0
 
 
-class DatasetMismatch(RuntimeError):
+class DatasetMismatch(fp.StateProblem):
     """The live data is not the seeded dataset; the message says what differs and what to run."""
 
     def __init__(self, message: str, problems: dict | None = None):
@@ -277,8 +277,12 @@ def seed(scale: str | None = None, force: bool = False, quiet: bool = False,
     spec = scale_spec(scale)
     databases = tuple(db for db in DATABASES if db in databases)
     t0 = time.perf_counter()
+    notes = []
+    if "postgres" in databases:
+        notes.append(load_postgres.ensure_pg_stat_statements())
     with fp.lock(exclusive=True):
-        stored = fp.read()
+        # A corrupt fingerprint counts as none: everything is reloaded and a new one written.
+        stored = fp.read(strict=False)
         same = bool(stored) and stored.get("scale") == spec.name and stored.get("version") == VERSION
         todo = databases
         result = None
@@ -292,20 +296,61 @@ def seed(scale: str | None = None, force: bool = False, quiet: bool = False,
             result = _load(spec, todo, quiet, stored if same else None)
             if same and not force:
                 result["status"] = "repaired"
+    result["notes"] = notes
     if not quiet:
         _print_result(result)
     return result
 
 
 def reset(scale: str | None = None, databases=DATABASES, quiet: bool = False) -> dict:
-    """Drop and reload the seeded objects (restores the seeded state exactly)."""
-    return seed(scale, force=True, quiet=quiet, databases=databases)
+    """Drop and reload the seeded objects (restores the seeded state exactly).
+
+    Works after any notebook ran: the notebook objects that depend on the seeded PostgreSQL
+    tables (e.g. notebook 01's materialized view nb01.top_posts on posts) are dropped with them,
+    named, and those notebooks' exercises stop counting as passing until the notebook runs again
+    (it rebuilds them). Nothing outside schema public and the nbNN schemas is ever dropped: if
+    another object depends on a seeded table, SeedBlocked names it and nothing changes. MongoDB
+    and Redis need no such step: a notebook's view on a seeded collection (nbNN_*) is resolved
+    when it is read, so it works again once the collection is reloaded.
+    Returns seed()'s result plus "dropped": [(notebook, description)].
+    """
+    databases = tuple(db for db in DATABASES if db in databases)
+    dropped: list = []
+    if "postgres" in databases:
+        with fp.lock(exclusive=True):
+            conn = connect.postgres()
+            try:
+                dropped = load_postgres.drop_for_reset(conn, PG_SCHEMA)
+            finally:
+                conn.close()
+    invalidated: list = []
+    if dropped:
+        from ..exercises.progress import invalidate
+
+        invalidated = invalidate(sorted({nb for nb, _ in dropped}))
+        if not quiet:
+            print(_dropped_message(dropped, invalidated))
+    result = seed(scale, force=True, quiet=quiet, databases=databases)
+    result["dropped"] = dropped
+    result["invalidated"] = invalidated
+    return result
+
+
+def _dropped_message(dropped: list, invalidated: list) -> str:
+    notebooks = sorted({nb for nb, _ in dropped})
+    line = ("reset: dropped notebook objects that depend on the seeded tables (each notebook "
+            "rebuilds its own when it runs): " + "; ".join(d for _, d in dropped) + ".")
+    line += (f" Exercises of notebook{'s' if len(notebooks) > 1 else ''} {', '.join(notebooks)} "
+             "no longer count as passing until you run "
+             f"{'them' if len(notebooks) > 1 else 'it'} again")
+    line += f" ({len(invalidated)} were passing)." if invalidated else "."
+    return line
 
 
 def ensure_seeded(databases=DATABASES, quiet: bool = True) -> dict:
     """Verify the seeded data (quick); seed it if it was never seeded. Raises DatasetMismatch
     when the data differs from what was seeded (the message says to run `make reset`)."""
-    if fp.read() is None:
+    if fp.read() is None:  # a corrupt fingerprint raises FingerprintCorrupt (what to run)
         seed(quiet=quiet)
     return verify(databases, quick=True)
 
@@ -338,7 +383,7 @@ def summary() -> dict:
     Read from the stored fingerprint (no server is asked); before the first seed, the sizes the
     configured scale will have, with "seeded": False.
     """
-    record = fp.read()
+    record = fp.read(strict=False)
     if record is not None:
         return _summary_of(record)
     spec = scale_spec(None)
@@ -363,6 +408,9 @@ def _fmt_counts(counts: dict) -> str:
 
 def _print_result(result: dict) -> None:
     s = result["summary"]
+    for note in result.get("notes", ()):
+        if not note.endswith("exists in this database"):
+            print(note)
     if result["status"] == "unchanged":
         print(f"dataset {s['scale']} already seeded and verified ({result['seconds']:.1f} s): "
               f"{s['users']:,} users · {s['posts']:,} posts · seeded {s['seeded_at']}. "
@@ -394,7 +442,7 @@ def cli_seed(scale: str | None = None, force: bool = False) -> int:
     """``python -m dbworkbook seed``: seed (printing a few lines); the exit code."""
     try:
         seed(scale, force=force)
-    except load_postgres.SeedBlocked as exc:
+    except fp.StateProblem as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 1
     return 0
@@ -404,7 +452,7 @@ def cli_reset(scale: str | None = None) -> int:
     """``python -m dbworkbook reset``: reload the seeded objects; the exit code."""
     try:
         reset(scale)
-    except load_postgres.SeedBlocked as exc:
+    except fp.StateProblem as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -21,12 +21,65 @@ def path():
     return _settings.get().fingerprint_path
 
 
-def read() -> dict | None:
+class StateProblem(RuntimeError):
+    """A problem with the workbook's state (dataset, fingerprint) that a command fixes. Its message
+    is one paragraph saying what happened and what to run; in a notebook it is shown as that
+    paragraph alone (IPython calls ``_render_traceback_``), never as a traceback."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"\x1b[31m{type(self).__name__}\x1b[0m: {self}"]
+
+
+class FingerprintCorrupt(StateProblem):
+    """``fingerprint.json`` exists but cannot be read as a fingerprint (truncated, not JSON, ...)."""
+
+    def __init__(self, file, why: str):
+        self.path, self.why = file, why
+        super().__init__(
+            f"The dataset's fingerprint {file} is corrupt ({why}), so the workbook cannot tell "
+            "whether the seeded data is intact. It is usually left by a seed that was interrupted "
+            "or a full disk. Run `make reset` (or `python -m dbworkbook reset`) in a terminal: it "
+            "reloads the seeded data and writes a new fingerprint (your notebooks' own objects are "
+            "kept unless they depend on the seeded tables; it names any it drops). Then re-run "
+            "what you were doing.")
+
+
+def inspect() -> tuple[str, dict | None, str]:
+    """("ok", data, "") | ("missing", None, "") | ("corrupt", None, why) for the stored fingerprint."""
+    p = path()
     try:
-        data = json.loads(path().read_text())
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) and "databases" in data else None
+        text = p.read_text()
+    except FileNotFoundError:
+        return "missing", None, ""
+    except OSError as exc:
+        return "corrupt", None, f"it cannot be read: {exc.strerror or exc}"
+    except UnicodeDecodeError:
+        return "corrupt", None, "it is not text"
+    if not text.strip():
+        return "corrupt", None, "the file is empty"
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        return "corrupt", None, (f"not valid JSON: {getattr(exc, 'msg', exc)} at line "
+                                 f"{getattr(exc, 'lineno', '?')}, column {getattr(exc, 'colno', '?')} "
+                                 f"of {len(text):,} characters, probably cut short")
+    if not isinstance(data, dict) or not isinstance(data.get("databases"), dict):
+        return "corrupt", None, "valid JSON, but not a fingerprint: it has no \"databases\" entry"
+    missing = [k for k in ("scale", "version") if k not in data]
+    if missing:
+        return "corrupt", None, f"valid JSON, but the entries {', '.join(missing)} are missing"
+    return "ok", data, ""
+
+
+def read(strict: bool = True) -> dict | None:
+    """The stored fingerprint, or None when there is none (never seeded).
+
+    A corrupt file raises FingerprintCorrupt (strict, what checks use), or counts as no
+    fingerprint (strict=False: what seeding uses, since it writes a new one)."""
+    state, data, why = inspect()
+    if state == "corrupt" and strict:
+        raise FingerprintCorrupt(path(), why)
+    return data
 
 
 def write(data: dict) -> None:

@@ -26,11 +26,13 @@ How the load works (``load``):
 """
 from __future__ import annotations
 
+import re
 import time
 
 import numpy as np
 
 from .. import connect
+from .fingerprint import StateProblem
 from .generator import Dataset
 
 SEEDED_TABLES = ("users", "categories", "posts")
@@ -135,7 +137,7 @@ def _checksum_sql(table: str) -> str:
     return f"coalesce(sum({' # '.join(ROW_HASH[table])}), 0)::text"
 
 
-class SeedBlocked(RuntimeError):
+class SeedBlocked(StateProblem):
     """Another object depends on a seeded table, so it cannot be dropped and reloaded."""
 
 
@@ -157,10 +159,90 @@ def drop(conn, schema: str = "public") -> None:
         detail = (exc.diag.message_detail or "").strip()
         raise SeedBlocked(
             f"cannot reload the seeded PostgreSQL tables in schema {schema}: other objects depend "
-            f"on them:\n{detail}\nThose objects belong to a notebook (schema nbNN): drop them (or run "
-            "`DROP SCHEMA nbNN CASCADE`; the notebook's setup cell recreates its schema), then run "
-            "`make reset` again."
+            f"on them:\n{detail}\nRun `make reset` (or `python -m dbworkbook reset`): it drops the "
+            "notebook objects (schemas nbNN) that depend on the seeded tables, names them, and "
+            "reloads; each notebook rebuilds its own objects when it runs."
         ) from None
+
+
+# Every object a DROP ... CASCADE of the seeded tables could take with it, in the schemas a
+# learner can write to: (catalog, oid) -> (schema, the relation it belongs to, its description).
+_OBJECTS = """
+SELECT 'pg_class'::regclass::oid, c.oid, n.nspname, coalesce(i.indrelid, c.oid),
+       pg_describe_object('pg_class'::regclass, c.oid, 0)
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN pg_index i ON i.indexrelid = c.oid
+UNION ALL
+SELECT 'pg_constraint'::regclass::oid, co.oid, n.nspname, co.conrelid,
+       pg_describe_object('pg_constraint'::regclass, co.oid, 0)
+  FROM pg_constraint co JOIN pg_namespace n ON n.oid = co.connamespace
+UNION ALL
+SELECT 'pg_trigger'::regclass::oid, t.oid, n.nspname, t.tgrelid,
+       pg_describe_object('pg_trigger'::regclass, t.oid, 0)
+  FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE NOT t.tgisinternal
+UNION ALL
+SELECT 'pg_policy'::regclass::oid, p.oid, n.nspname, p.polrelid,
+       pg_describe_object('pg_policy'::regclass, p.oid, 0)
+  FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+UNION ALL
+SELECT 'pg_rewrite'::regclass::oid, r.oid, n.nspname, r.ev_class,
+       pg_describe_object('pg_rewrite'::regclass, r.oid, 0)
+  FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE r.rulename <> '_RETURN'
+UNION ALL
+SELECT 'pg_proc'::regclass::oid, p.oid, n.nspname, 0::oid,
+       pg_describe_object('pg_proc'::regclass, p.oid, 0)
+  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+UNION ALL
+SELECT 'pg_type'::regclass::oid, t.oid, n.nspname, 0::oid,
+       pg_describe_object('pg_type'::regclass, t.oid, 0)
+  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+ WHERE t.typrelid = 0 AND t.typcategory <> 'A'
+"""
+NOTEBOOK_SCHEMA = re.compile(r"nb(\d\d)")
+
+
+def _objects(conn) -> dict:
+    rows = conn.execute(
+        f"SELECT * FROM ({_OBJECTS}) AS o(cat, oid, nspname, rel, descr) "
+        "WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname !~ '^pg_(toast|temp_)'"
+    ).fetchall()
+    return {(cat, oid): (nsp, rel, descr) for cat, oid, nsp, rel, descr in rows}
+
+
+def drop_for_reset(conn, schema: str = "public") -> list[tuple[str, str]]:
+    """Drop the seeded tables and the notebook objects that depend on them (so that a reset works
+    after any notebook ran: e.g. notebook 01's materialized view nb01.top_posts reads posts).
+
+    Only objects in notebook schemas (nbNN) are dropped with them; they are rebuilt when their
+    notebook runs. If anything else depends on a seeded table, nothing is dropped and SeedBlocked
+    names it. Returns [(notebook number, description)] of the notebook objects dropped, e.g.
+    [("01", "materialized view nb01.top_posts")].
+    """
+    import psycopg
+
+    _session(conn, schema)
+    with conn.transaction():
+        before = _objects(conn)
+        seeded = {oid for (oid,) in conn.execute(
+            "SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relname = ANY(%s)", (schema, [*SEEDED_TABLES, STAGE]))}
+        try:
+            conn.execute(f"DROP TABLE IF EXISTS posts, users, categories, {STAGE} CASCADE")
+        except psycopg.errors.DependentObjectsStillExist as exc:  # pragma: no cover - CASCADE
+            raise SeedBlocked(str(exc)) from None
+        after = _objects(conn)
+        gone = [v for k, v in before.items() if k not in after and v[1] not in seeded]
+        others = sorted(descr for nsp, _, descr in gone if not NOTEBOOK_SCHEMA.fullmatch(nsp))
+        if others:
+            # Raising inside the transaction rolls the drop back: nothing changed.
+            raise SeedBlocked(
+                f"cannot reload the seeded PostgreSQL tables in schema {schema}: objects outside the "
+                "notebooks' schemas (nbNN) depend on them: " + "; ".join(others) + ". The workbook "
+                "only drops what notebooks own; drop these yourself (or move them into a schema "
+                "nbNN), then run `make reset` again.")
+    return sorted((NOTEBOOK_SCHEMA.fullmatch(nsp).group(1), descr) for nsp, _, descr in gone)
 
 
 def _ts_wire(values: np.ndarray) -> list:
@@ -297,6 +379,34 @@ def fingerprint(schema: str = "public", conn=None) -> dict:
                 continue
             out[table] = {"count": count, "checksum": checksum}
         return out
+    finally:
+        if own:
+            conn.close()
+
+
+def ensure_pg_stat_statements(conn=None) -> str:
+    """Create the pg_stat_statements extension in the workbook's database when the server preloads
+    the library (notebooks 03 and 11 read and reset it). The embedded server and docker/compose.yml
+    preload it and create it themselves; an external server may not. Returns one line saying what
+    is the case."""
+    import psycopg
+
+    own = conn is None
+    conn = conn or connect.postgres()
+    try:
+        preload = conn.execute("SHOW shared_preload_libraries").fetchone()[0]
+        libraries = [x.strip().strip('"') for x in preload.split(",")]
+        if "pg_stat_statements" not in libraries:
+            return ("pg_stat_statements is not preloaded by this PostgreSQL server, so the notebooks "
+                    "skip its part: add shared_preload_libraries = 'pg_stat_statements' to "
+                    "postgresql.conf, restart the server and seed again to enable it")
+        try:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        except psycopg.Error as exc:
+            return (f"pg_stat_statements is preloaded but its extension could not be created "
+                    f"({exc.diag.message_primary}): run CREATE EXTENSION pg_stat_statements as a "
+                    "superuser in this database")
+        return "pg_stat_statements is preloaded and its extension exists in this database"
     finally:
         if own:
             conn.close()
