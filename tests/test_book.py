@@ -177,3 +177,8 @@ def test_full_site_if_built():
         pytest.skip("book/_build/html is older than notebooks/: run make book again")
     problems = book.check_site(html_dir, stems)
     assert not problems, "\n".join(problems)
+
+
+def test_badges_become_plain_links_so_pages_need_no_network():
+    text = "[![Launch on Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/o/r/HEAD)"
+    assert book.rewrite_links(text, {}) == "[Launch on Binder](https://mybinder.org/v2/gh/o/r/HEAD)"

@@ -183,8 +183,13 @@ def _link_target(target: str, pages: dict) -> str | None:
     return page + (f"#{frag}" if frag else "")
 
 
+BADGE = re.compile(r"\[!\[([^\]]*)\]\([^)\s]+\)\]\(([^)\s]+)\)")
+
+
 def rewrite_links(text: str, pages: dict) -> str:
-    """Point repository links at the book's pages; a link to a file not in the book becomes code."""
+    """Point repository links at the book's pages; a link to a file not in the book becomes code;
+    a badge (a remote image in a link) becomes a plain link, so that every page reads offline."""
+    text = BADGE.sub(lambda m: f"[{m.group(1)}]({m.group(2)})", text)
     def repl(m):
         label, target = m.group(1), m.group(2)
         new = _link_target(target, pages)
