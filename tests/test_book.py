@@ -182,3 +182,22 @@ def test_full_site_if_built():
 def test_badges_become_plain_links_so_pages_need_no_network():
     text = "[![Launch on Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/o/r/HEAD)"
     assert book.rewrite_links(text, {}) == "[Launch on Binder](https://mybinder.org/v2/gh/o/r/HEAD)"
+
+
+def test_instructor_guide_joins_the_book_when_it_exists(tmp_path):
+    root = tmp_path / "repo"
+    root.mkdir()
+    for name in ("notebooks", "book", "data", "README.md", "src"):
+        (root / name).symlink_to(ROOT / name)
+    first = book.series(NOTEBOOKS)[0].name
+    (root / "docs").mkdir()
+    (root / "docs" / "instructors.md").write_text(
+        f"# Running a workshop\n\nStart with [the first notebook](../notebooks/{first}) and "
+        "[the dataset](../data/README.md); the engine is in [core.py](../src/dbworkbook/exercises/core.py).\n")
+    info = book.write_sources(root, tmp_path / "source")
+    assert info["instructors"]
+    toc = (tmp_path / "source" / "_toc.yml").read_text()
+    assert toc.rstrip().endswith("- file: instructors")
+    page = (tmp_path / "source" / "instructors.md").read_text()
+    assert f"[the first notebook]({first})" in page and "[the dataset](dataset.md)" in page
+    assert "`core.py`" in page
