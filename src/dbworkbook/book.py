@@ -252,8 +252,10 @@ def home_page(readme: str, entries: list[tuple[str, str]], pages: dict, reading:
                          else f"| `{m.group(1)}` |", series_text)
     out = [rewrite_links(intro, pages).rstrip() + "\n", reading.rstrip() + "\n"]
     if series_text:
-        out.append(rewrite_links(series_text, pages).rstrip() + "\n")
-    out.append("## The pages of this book\n\n" + _series_table(entries))
+        series_text = rewrite_links(series_text, pages)
+        out.append(series_text.rstrip() + "\n")
+    if any(f"]({stem}.ipynb)" not in series_text for stem in stems):  # README's table is not enough
+        out.append("## The pages of this book\n\n" + _series_table(entries))
     return "\n".join(out)
 
 
