@@ -16,7 +16,6 @@ import tomllib
 from pathlib import Path
 
 import jsonschema
-import pytest
 
 from dbworkbook.workbook import FIRST_NOTEBOOK
 
