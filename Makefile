@@ -10,11 +10,14 @@ VPY     := $(VENV)/bin/python
 STAMP   := $(VENV)/.dbworkbook-installed
 SCALE   ?=
 EDITION ?= workbook
+WHEELHOUSE ?=
 JUPYTER_ARGS ?=
 WB      := $(VPY) -m dbworkbook
 
 .PHONY: help install lab workbook times up down status logs seed reset bench doctor test test-unit test-notebooks \
-        progress reset-progress docker-up docker-down audit clean book-install book book-check
+        progress reset-progress docker-up docker-down audit clean \
+        report class-report wheelhouse hub instructors \
+        book-install book book-check
 
 help: ## list the targets (this screen)
 	@echo "Database Workbook: make <target>"
@@ -29,8 +32,12 @@ $(STAMP): pyproject.toml
 	@$(VPY) -c 'import sys; sys.exit(not ((3,11) <= sys.version_info[:2] <= (3,13)))' || { \
 	  echo "ERROR: $(VENV) uses $$($(VPY) --version), but the workbook supports Python 3.11-3.13."; \
 	  echo "       Remove it (rm -rf $(VENV)) and run make again."; exit 1; }
-	$(VPY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(VPY) -m pip install --quiet --disable-pip-version-check -e .
+	@if [ -n "$(WHEELHOUSE)" ]; then \
+	  $(VPY) src/dbworkbook/wheelhouse.py install --wheelhouse "$(WHEELHOUSE)" --venv $(VENV); \
+	else \
+	  $(VPY) -m pip install --quiet --disable-pip-version-check --upgrade pip && \
+	  $(VPY) -m pip install --quiet --disable-pip-version-check -e .; \
+	fi
 	@$(WB) lab-settings >/dev/null
 	@touch $(STAMP)
 
@@ -103,6 +110,24 @@ docker-down: ## stop the Docker Compose servers (volumes are kept)
 clean: ## stop servers and delete .venv and the databases' data (.dbworkbook); your workbook/ is kept
 	-@[ -x "$(VPY)" ] && $(WB) down || true
 	rm -rf $(VENV) .dbworkbook student
+
+report: install ## write your progress as report/<name>.json + .html to hand in (no answers in it)
+	$(WB) report
+
+class-report: install ## one HTML table from a folder of learners' reports: make class-report DIR=path
+	@if [ -z "$(DIR)" ]; then echo "Usage: make class-report DIR=folder-with-the-learners-report-json-files"; exit 2; fi
+	$(WB) class-report "$(DIR)"
+
+wheelhouse: ## download every pinned wheel (Linux x86_64/aarch64, macOS; Python 3.11-3.13) into wheelhouse/
+	$(if $(wildcard $(VPY)),$(VPY),$(PYTHON)) src/dbworkbook/wheelhouse.py download --target wheelhouse
+
+hub: install ## JupyterHub for a room, each learner with their own databases: make hub LEARNERS=file [HUB_ARGS=...]
+	@if [ -z "$(LEARNERS)" ]; then echo "Usage: make hub LEARNERS=learners.txt  (one name a line; HUB_ARGS='--ip 0.0.0.0 --port 8000')"; exit 2; fi
+	$(VPY) -m pip install --quiet --disable-pip-version-check -e '.[hub]'
+	$(WB) hub "$(LEARNERS)" $(HUB_ARGS)
+
+instructors: install ## regenerate docs/instructors.md (times, agendas, common wrong answers)
+	$(WB) instructors
 
 # ---------------------------------------------------------------- the book (a static site; book/README.md)
 BOOK_STAMP := $(VENV)/.dbworkbook-book-installed

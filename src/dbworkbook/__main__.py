@@ -208,6 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", default="notebooks")
     p.add_argument("--target", default="student")
     p.set_defaults(func=cmd_student)
+    add_workshop_commands(sub)
     return parser
 
 
@@ -220,6 +221,79 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+# --------------------------------------------------------------------------- workshop kit (issue 14)
+def cmd_report(args) -> int:
+    from .report import cli_report
+
+    return cli_report(args.out, args.name)
+
+
+def cmd_class_report(args) -> int:
+    from .report import cli_class_report
+
+    return cli_class_report(args.dir, args.out)
+
+
+def cmd_wheelhouse(args) -> int:
+    from pathlib import Path
+
+    from .wheelhouse import download, install
+
+    if args.install_from:
+        return install(Path(args.install_from), Path(args.venv))
+    return download(Path(args.target), this_platform_only=args.only_this_platform)
+
+
+def cmd_instructors(args) -> int:
+    from .instructors import cli
+
+    return cli(check=args.check)
+
+
+def cmd_hub(args) -> int:
+    from .hub import cli
+
+    return cli(args.learners, ip=args.ip, port=args.port, base_port=args.base_port, hub_dir=args.hub_dir,
+               template=args.template, admins=args.admin, ssl_cert=args.ssl_cert, ssl_key=args.ssl_key,
+               stop=args.stop, print_users=args.print_z2jh_users, cull_idle_minutes=args.cull_idle_minutes)
+
+
+def add_workshop_commands(sub) -> None:
+    """report, class-report, ...: the instructor's and the workshop's commands."""
+    p = sub.add_parser("report", help="write the learner's progress report (JSON + HTML, no answers)")
+    p.add_argument("--out", default=None, help="folder for the report (default: report/)")
+    p.add_argument("--name", default=None, help="learner's name (default: DBWB_LEARNER or git config user.name)")
+    p.set_defaults(func=cmd_report)
+    p = sub.add_parser("class-report", help="one HTML table from a folder of learners' reports")
+    p.add_argument("dir", nargs="?", default=None, help="folder holding the learners' .json reports")
+    p.add_argument("--out", default=None, help="HTML file to write (default: DIR/class-report.html)")
+    p.set_defaults(func=cmd_class_report)
+    p = sub.add_parser("wheelhouse", help="download every pinned wheel for an offline install (or install from one)")
+    p.add_argument("--target", default=str(_settings.project_root() / "wheelhouse"))
+    p.add_argument("--only-this-platform", action="store_true")
+    p.add_argument("--install-from", default=None, metavar="DIR", help="install the workbook from DIR, offline")
+    p.add_argument("--venv", default=str(_settings.project_root() / ".venv"))
+    p.set_defaults(func=cmd_wheelhouse)
+    p = sub.add_parser("instructors", help="generate docs/instructors.md (times, agendas, common wrong answers)")
+    p.add_argument("--check", action="store_true", help="exit 1 when docs/instructors.md is out of date")
+    p.set_defaults(func=cmd_instructors)
+    p = sub.add_parser("hub", help="JupyterHub for a list of learners, each with their own databases")
+    p.add_argument("learners", nargs="?", default=None, help="text file: one learner name a line")
+    p.add_argument("--ip", default="127.0.0.1", help="address the hub listens on (0.0.0.0 for a room)")
+    p.add_argument("--port", type=int, default=8000, help="public port (the hub also uses the next two)")
+    p.add_argument("--base-port", type=int, default=60000, help="first learner database port (10 per learner)")
+    p.add_argument("--hub-dir", default=None, help="hub folder (default .dbworkbook/hub)")
+    p.add_argument("--template", default=None, help="seeded template folder (default ~/.cache/dbworkbook/...)")
+    p.add_argument("--admin", action="append", default=[], help="an instructor's user name (admin)")
+    p.add_argument("--ssl-cert", default=None)
+    p.add_argument("--ssl-key", default=None)
+    p.add_argument("--cull-idle-minutes", type=float, default=60,
+                   help="stop a learner's server and databases after this long without activity (0: never)")
+    p.add_argument("--stop", action="store_true", help="stop every learner's databases")
+    p.add_argument("--print-z2jh-users", action="store_true", help="print the list for z2jh's allowed_users")
+    p.set_defaults(func=cmd_hub)
 
 
 if __name__ == "__main__":

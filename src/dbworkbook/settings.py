@@ -7,9 +7,11 @@ environment variable, named next to it.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 BACKENDS = ("embedded", "docker", "external")
 SCALES = ("small", "medium", "large")
@@ -19,6 +21,12 @@ PG_USER = "workbook"
 PG_PASSWORD = "workbook"
 PG_DATABASE = "workbook"
 MONGO_DATABASE = "workbook"
+
+# Per-learner credentials (hub mode, ``dbworkbook.hub``): when the state folder holds this file
+# (mode 0600, written by the hub), PostgreSQL's role password, Redis's requirepass and a MongoDB
+# SCRAM-SHA-256 user come from it; without it the defaults above apply (single-user `make lab`).
+CREDENTIALS_FILE = "credentials.json"
+MONGO_AUTH_SOURCE = "admin"
 
 DEFAULT_PORTS = {"postgres": 55432, "mongo": 57017, "redis": 56379}
 PORT_VARS = {"postgres": "DBWB_PG_PORT", "mongo": "DBWB_MONGO_PORT", "redis": "DBWB_REDIS_PORT"}
@@ -49,6 +57,24 @@ class Settings:
     host: str
     ports: dict
     state_dir: Path
+    credentials: dict | None = field(default=None, compare=False, repr=False)
+
+    # ---- credentials: the defaults, or the learner's own (hub mode) ----
+    @property
+    def pg_password(self) -> str:
+        return (self.credentials or {}).get("postgres_password") or PG_PASSWORD
+
+    @property
+    def redis_password(self) -> str | None:
+        return (self.credentials or {}).get("redis_password") or None
+
+    @property
+    def mongo_user(self) -> str | None:
+        return (self.credentials or {}).get("mongo_user") or None
+
+    @property
+    def mongo_password(self) -> str | None:
+        return (self.credentials or {}).get("mongo_password") or None
 
     @property
     def pg_port(self) -> int:
@@ -69,18 +95,24 @@ class Settings:
             if driver != "postgresql" and url.startswith("postgresql://"):
                 url = driver + url[len("postgresql"):]
             return url
-        return f"{driver}://{PG_USER}:{PG_PASSWORD}@{self.host}:{self.pg_port}/{PG_DATABASE}"
+        return f"{driver}://{PG_USER}:{quote(self.pg_password, safe='')}@{self.host}:{self.pg_port}/{PG_DATABASE}"
 
     @property
     def mongo_url(self) -> str:
         if self.backend == "external":
             return _required_env("DBWB_MONGO_URL")
+        if self.mongo_user and self.mongo_password:
+            auth = f"{quote(self.mongo_user, safe='')}:{quote(self.mongo_password, safe='')}@"
+            return (f"mongodb://{auth}{self.host}:{self.mongo_port}/?directConnection=true"
+                    f"&authSource={MONGO_AUTH_SOURCE}&authMechanism=SCRAM-SHA-256")
         return f"mongodb://{self.host}:{self.mongo_port}/?directConnection=true"
 
     @property
     def redis_url(self) -> str:
         if self.backend == "external":
             return _required_env("DBWB_REDIS_URL")
+        if self.redis_password:
+            return f"redis://:{quote(self.redis_password, safe='')}@{self.host}:{self.redis_port}/0"
         return f"redis://{self.host}:{self.redis_port}/0"
 
     @property
@@ -94,6 +126,28 @@ class Settings:
     @property
     def fingerprint_path(self) -> Path:
         return self.state_dir / "fingerprint.json"
+
+    @property
+    def credentials_path(self) -> Path:
+        return self.state_dir / CREDENTIALS_FILE
+
+
+def load_credentials(state_dir: Path) -> dict | None:
+    """The learner's own credentials from ``<state_dir>/credentials.json`` (None when absent)."""
+    path = Path(state_dir) / CREDENTIALS_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except PermissionError:
+        raise RuntimeError(f"{path} cannot be read by this user: the databases of this state folder "
+                           "belong to another learner. Use your own state folder (DBWB_STATE_DIR).") from None
+    except (OSError, ValueError) as exc:
+        raise RuntimeError(f"{path} is damaged ({exc}): the hub writes it when it provisions a learner; "
+                           "ask the instructor to re-provision this learner (python -m dbworkbook hub ...).") from None
+    if not isinstance(data, dict):
+        raise RuntimeError(f"{path} is damaged (not a JSON object): ask the instructor to re-provision this learner.")
+    return data
 
 
 def _required_env(name: str) -> str:
@@ -136,6 +190,7 @@ def get() -> Settings:
         host="127.0.0.1",
         ports={name: _port(name) for name in DEFAULT_PORTS},
         state_dir=state,
+        credentials=load_credentials(state) if backend == "embedded" else None,
     )
 
 

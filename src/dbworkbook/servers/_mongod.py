@@ -18,6 +18,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--storage-path", required=True)
     parser.add_argument("--ttl-sweep", type=float, default=60.0)
+    parser.add_argument("--auth", action="store_true",
+                        help="require SCRAM-SHA-256 authentication (users are created before, without it)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -30,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         replica_set_name="secantus",
         enable_test_commands=False,
         ttl_sweep_seconds=args.ttl_sweep,
+        require_auth=args.auth,
     )
 
     def handle_signal(signum, frame):  # noqa: ARG001

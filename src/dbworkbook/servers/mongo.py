@@ -22,13 +22,17 @@ class MongoServer(Server):
             "--port", str(self.port),
             "--storage-path", str(self.data_dir),
             "--ttl-sweep", str(_settings.MONGO_TTL_SWEEP_SECONDS),
-        ]
+        ] + (["--auth"] if self.cfg.mongo_user else [])
 
     def _client(self):
         import pymongo
 
+        auth = {}
+        if self.cfg.mongo_user:
+            auth = {"username": self.cfg.mongo_user, "password": self.cfg.mongo_password,
+                    "authSource": _settings.MONGO_AUTH_SOURCE, "authMechanism": "SCRAM-SHA-256"}
         return pymongo.MongoClient(
-            f"mongodb://127.0.0.1:{self.port}/?directConnection=true", serverSelectionTimeoutMS=2000
+            f"mongodb://127.0.0.1:{self.port}/?directConnection=true", serverSelectionTimeoutMS=2000, **auth
         )
 
     def ready(self) -> bool:

@@ -177,7 +177,8 @@ class PostgresServer(Server):
         if self.pgdata.exists():
             shutil.rmtree(self.pgdata)  # a half-made cluster from an interrupted first start
         pwfile = root / "pwfile"
-        pwfile.write_text(_settings.PG_PASSWORD + "\n")
+        pwfile.touch(mode=0o600)
+        pwfile.write_text(self.cfg.pg_password + "\n")
         if _as_root():
             os.chown(pwfile, ensure_service_user().pw_uid, -1)
         try:
@@ -214,12 +215,12 @@ class PostgresServer(Server):
             args += ["-c", f"{key}={value}"]
         return args
 
-    def _connect(self, dbname: str):
+    def _connect(self, dbname: str, password: str | None = None):
         import psycopg
 
         return psycopg.connect(
             host="127.0.0.1", port=self.port, user=_settings.PG_USER,
-            password=_settings.PG_PASSWORD, dbname=dbname, connect_timeout=3, autocommit=True,
+            password=password or self.cfg.pg_password, dbname=dbname, connect_timeout=3, autocommit=True,
         )
 
     def ready(self) -> bool:

@@ -21,9 +21,24 @@ class RedisServer(Server):
     def prepare(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
 
+    @property
+    def auth_conf(self) -> Path:
+        """A config file (mode 0600) holding ``requirepass`` when the learner has credentials:
+        a password on the command line would show in ``ps`` to every local user."""
+        return self.state / "run" / "redis-auth.conf"
+
     def command(self) -> list[str]:
+        conf = []
+        if self.cfg.redis_password:
+            self.auth_conf.parent.mkdir(parents=True, exist_ok=True)
+            self.auth_conf.touch(mode=0o600)
+            self.auth_conf.chmod(0o600)
+            self.auth_conf.write_text(f'requirepass "{self.cfg.redis_password}"\n')
+            conf = [str(self.auth_conf)]
+        elif self.auth_conf.exists():
+            self.auth_conf.unlink()
         return [
-            str(server_binary()),
+            str(server_binary()), *conf,
             "--port", str(self.port),
             "--bind", "127.0.0.1",
             "--dir", str(self.data_dir),
@@ -38,7 +53,7 @@ class RedisServer(Server):
     def _client(self):
         import redis
 
-        return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=2)
+        return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=2, password=self.cfg.redis_password)
 
     def ready(self) -> bool:
         with self._client() as client:

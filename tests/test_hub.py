@@ -1,0 +1,436 @@
+"""`make hub` for real: JupyterHub with three learners, each signed in through the hub's HTTP API,
+each running notebook 00's setup in their own kernel at the same time, on their own databases.
+
+Proves isolation (a PostgreSQL row, a MongoDB document and a Redis key written by learner 1 are
+invisible to learner 2, and learner 2 cannot log in to learner 1's three servers with the default
+credentials or with their own), that a fourth learner whose ports are held by another program gets
+one clear message while the others work, and that stopping the hub stops everything it started.
+
+Uses its own ports (60300+) and a temporary hub folder; never the shared servers. Needs the `hub`
+extra (JupyterHub) and npm (for configurable-http-proxy), else it is skipped. The learners start
+from the seeded template (~/.cache/dbworkbook/hub-template-small): the first run on a machine seeds
+it once (about a minute and a half more); later runs take about a minute.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from dbworkbook import hub, settings  # noqa: E402
+
+try:
+    import firstuseauthenticator  # noqa: F401
+    import jupyterhub  # noqa: F401
+    import requests
+    HUB_MISSING = None
+except ImportError as exc:  # the hub extra: pip install -e '.[hub]' (make hub does it)
+    HUB_MISSING = f"the hub extra is not installed ({exc.name}): pip install -e '.[hub]'"
+
+PORT = 60300          # the hub: 60300 public, 60301 hub API, 60302 proxy API
+BASE = 60310          # learners' databases: 60310-60312, 60320-60322, ...
+LEARNERS = ["ada", "grace", "linus", "barbara"]
+PASSWORD = "correct horse battery"
+
+
+def _free(port):
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+class Learner:
+    def __init__(self, base, name):
+        self.base, self.name = base, name
+        self.s = requests.Session()
+        self.token = None
+
+    def xsrf(self):
+        return self.s.cookies.get("_xsrf", path="/hub/") or self.s.cookies.get("_xsrf")
+
+    def sign_in(self):
+        r = self.s.get(f"{self.base}/hub/login", timeout=30)
+        assert r.status_code == 200, r.text[:300]
+        r = self.s.post(f"{self.base}/hub/login?next=", data={"username": self.name, "password": PASSWORD,
+                                                              "_xsrf": self.xsrf()},
+                        allow_redirects=False, timeout=30)
+        assert r.status_code == 302, (r.status_code, r.text[:500])
+        r = self.s.post(f"{self.base}/hub/api/users/{self.name}/tokens", json={"note": "test", "expires_in": 600},
+                        headers={"X-XSRFToken": self.xsrf()}, timeout=30)
+        assert r.status_code in (200, 201), (r.status_code, r.text[:500])
+        self.token = r.json()["token"]
+
+    def api(self, method, path, **kw):
+        return self.s.request(method, f"{self.base}/hub/api{path}", headers={"Authorization": f"token {self.token}"},
+                              timeout=60, **kw)
+
+    def start_server(self, timeout=240):
+        r = self.api("POST", f"/users/{self.name}/server")
+        if r.status_code >= 400:
+            return r.text
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            info = self.api("GET", f"/users/{self.name}").json()
+            server = (info.get("servers") or {}).get("")
+            if server and server.get("ready"):
+                return None
+            if not server and not info.get("pending"):
+                # the spawn failed: its message is in the progress stream's last event
+                events = self.api("GET", f"/users/{self.name}/server/progress", stream=True)
+                return events.text if events.status_code == 200 else f"spawn failed ({events.status_code})"
+            time.sleep(0.5)
+        raise AssertionError(f"{self.name}'s server did not become ready in {timeout} s")
+
+    async def run(self, code, timeout=180, keep=False):
+        """Execute code in a new kernel of this learner's server; returns its stdout."""
+        from tornado.httpclient import HTTPRequest
+        from tornado.websocket import websocket_connect
+
+        url = f"{self.base}/user/{self.name}/api/kernels"
+        r = await asyncio.to_thread(self.s.post, url, headers={"Authorization": f"token {self.token}"},
+                                    json={"name": "python3"}, timeout=60)
+        assert r.status_code == 201, (r.status_code, r.text[:300])
+        kernel = r.json()["id"]
+        ws_url = url.replace("http://", "ws://") + f"/{kernel}/channels"
+        ws = await websocket_connect(HTTPRequest(ws_url, headers={"Authorization": f"token {self.token}"}))
+        msg_id = uuid.uuid4().hex
+        await ws.write_message(json.dumps({
+            "header": {"msg_id": msg_id, "username": self.name, "session": uuid.uuid4().hex, "msg_type": "execute_request",
+                       "version": "5.3"},
+            "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
+            "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {},
+                        "allow_stdin": False, "stop_on_error": True}}))
+        out, error = [], None
+        deadline = time.monotonic() + timeout
+        while True:
+            raw = await asyncio.wait_for(ws.read_message(), timeout=max(1, deadline - time.monotonic()))
+            assert raw is not None, "the kernel's websocket closed"
+            msg = json.loads(raw)
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            kind = msg["header"]["msg_type"]
+            if kind == "stream":
+                out.append(msg["content"]["text"])
+            elif kind == "error":
+                error = "\n".join(msg["content"]["traceback"])
+            elif kind == "status" and msg["content"]["execution_state"] == "idle":
+                break
+        ws.close()
+        if keep:
+            return "".join(out)
+        await asyncio.to_thread(self.s.delete, f"{url}/{kernel}", headers={"Authorization": f"token {self.token}"})
+        assert error is None, f"{self.name}'s kernel raised:\n{error}\n{''.join(out)}"
+        return "".join(out)
+
+
+SETUP = 'import dbworkbook as wb\nnb = wb.setup("00", postgres=True, mongo=True, redis=True, sqlite=True)\n'
+
+WRITE_SECRET = SETUP + textwrap.dedent("""
+    with wb.connect.postgres() as conn:
+        conn.execute("CREATE TABLE nb00.hub_secret (v text)")
+        conn.execute("INSERT INTO nb00.hub_secret VALUES ('only-ada')")
+    wb.connect.mongo()["nb00_hub_secret"].insert_one({"v": "only-ada"})
+    wb.connect.redis(db=12).set("nb00:hub_secret", "only-ada")
+    print("WROTE")
+""")
+
+PROBE = SETUP + textwrap.dedent("""
+    import json, psycopg, pymongo, redis
+    from dbworkbook import settings
+    cfg = settings.get()
+    mine = cfg.credentials
+    with wb.connect.postgres() as conn:
+        seen_row = conn.execute("SELECT to_regclass('nb00.hub_secret') IS NOT NULL").fetchone()[0]
+    seen_doc = wb.connect.mongo()["nb00_hub_secret"].count_documents({})
+    seen_key = wb.connect.redis(db=12).exists("nb00:hub_secret")
+    other = OTHER_PORTS
+    results = {}
+    for label, pw in (("default", "workbook"), ("own", mine["postgres_password"])):
+        try:
+            psycopg.connect(host="127.0.0.1", port=other["postgres"], user="workbook", password=pw,
+                            dbname="workbook", connect_timeout=5).close()
+            results["postgres_" + label] = "CONNECTED"
+        except psycopg.OperationalError as exc:
+            results["postgres_" + label] = "refused: " + " ".join(str(exc).split())[-160:]
+    for label, pw in (("default", None), ("own", mine["redis_password"])):
+        try:
+            redis.Redis(host="127.0.0.1", port=other["redis"], password=pw, socket_timeout=5).get("nb00:hub_secret")
+            results["redis_" + label] = "CONNECTED"
+        except redis.exceptions.RedisError as exc:
+            results["redis_" + label] = "refused: " + type(exc).__name__
+    for label, auth in (("default", {}), ("own", {"username": "workbook", "password": mine["mongo_password"],
+                                                   "authSource": "admin"})):
+        try:
+            with pymongo.MongoClient(f"mongodb://127.0.0.1:{other['mongo']}/?directConnection=true",
+                                     serverSelectionTimeoutMS=5000, **auth) as c:
+                c.workbook.list_collection_names()
+            results["mongo_" + label] = "CONNECTED"
+        except pymongo.errors.PyMongoError as exc:
+            results["mongo_" + label] = "refused: " + type(exc).__name__
+    print("PROBE" + json.dumps({"row": seen_row, "doc": seen_doc, "key": seen_key, "login": results}))
+""")
+
+
+def _tree(pid):
+    kids = {}
+    for p in os.listdir("/proc"):
+        if p.isdigit():
+            try:
+                ppid = int(Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            kids.setdefault(ppid, []).append(int(p))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += kids.get(p, [])
+    return out
+
+
+def _pss_mb(pids):
+    total = 0
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+def _singleuser_pid(name):
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            cmd = Path(f"/proc/{p}/cmdline").read_bytes()
+            if b"jupyterhub.singleuser" in cmd and f"JUPYTERHUB_USER={name}\0".encode() in Path(f"/proc/{p}/environ").read_bytes():
+                return int(p)
+        except OSError:
+            continue
+    return None
+
+
+@pytest.fixture(scope="module")
+def template():
+    if HUB_MISSING:
+        pytest.skip(HUB_MISSING)
+    if shutil.which("npm") is None and shutil.which("configurable-http-proxy") is None:
+        pytest.skip("npm is not installed: configurable-http-proxy cannot be installed")
+    return hub.build_template(hub.default_template_dir())
+
+
+def test_learner_list_problems_are_reported_one_line_each(tmp_path):
+    f = tmp_path / "learners.txt"
+    f.write_text("ada\nAda\n# a comment\n\n9lives\ngrace hopper\nroot\nlinus\n")
+    names, problems = hub.read_learners(f)
+    assert names == ["ada", "linus"]
+    assert len(problems) == 4
+    assert "line 2: 'Ada' is a duplicate of line 1" in problems[0]
+    assert "'9lives' is not a valid name" in problems[1] and "'grace hopper' is not a valid name" in problems[2]
+    assert "'root' is reserved" in problems[3]
+    with pytest.raises(hub.HubError, match="Cannot read the learner list"):
+        hub.read_learners(tmp_path / "missing.txt")
+    r = subprocess.run([sys.executable, "-m", "dbworkbook", "hub", str(tmp_path / "empty.txt")],
+                       capture_output=True, text=True)
+    assert r.returncode == 1 and "Cannot read the learner list" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_provision_gives_a_learner_their_own_credentials(tmp_path, monkeypatch):
+    """Without JupyterHub: one learner's three servers with generated credentials (no template:
+    empty databases), read by settings; the defaults are refused; re-provisioning keeps them."""
+    import psycopg
+    import pymongo
+    import redis as redis_py
+
+    ports = {"postgres": BASE + 90, "mongo": BASE + 91, "redis": BASE + 92}
+    if not all(_free(p) for p in ports.values()):
+        pytest.skip("ports in use")
+    state = tmp_path / "learner" / ".dbworkbook"
+    try:
+        cfg = hub.provision(state, ports, template=None, log=lambda *_: None)
+        creds = json.loads((state / "credentials.json").read_text())
+        assert stat.S_IMODE((state / "credentials.json").stat().st_mode) == 0o600
+        assert stat.S_IMODE(state.stat().st_mode) == 0o700
+        assert stat.S_IMODE((state / "run" / "redis-auth.conf").stat().st_mode) == 0o600
+        assert creds["postgres_password"] not in " ".join(Path(f"/proc/{int((state / 'run' / n).read_text())}/cmdline")
+                                                            .read_text().replace("\0", " ") for n in ("postgres.pid", "redis.pid", "mongo.pid"))
+        # settings.get() reads the learner's credentials: the workbook's own clients connect
+        monkeypatch.setenv("DBWB_STATE_DIR", str(state))
+        for name, port in ports.items():
+            monkeypatch.setenv(settings.PORT_VARS[name], str(port))
+        from dbworkbook import connect
+
+        versions = connect.versions(("postgres", "mongo", "redis"))
+        assert versions["postgres"].startswith("PostgreSQL") and versions["redis"].startswith("Valkey")
+        assert settings.get().pg_password == creds["postgres_password"] == cfg.pg_password
+        # the defaults are refused by all three
+        with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+            psycopg.connect(host="127.0.0.1", port=ports["postgres"], user="workbook", password="workbook",
+                            dbname="workbook", connect_timeout=5)
+        with pytest.raises(redis_py.exceptions.AuthenticationError):
+            redis_py.Redis(host="127.0.0.1", port=ports["redis"]).ping()
+        with pymongo.MongoClient(f"mongodb://127.0.0.1:{ports['mongo']}/?directConnection=true",
+                                 serverSelectionTimeoutMS=5000) as anonymous:
+            with pytest.raises(pymongo.errors.OperationFailure, match="requires authentication"):
+                anonymous.workbook.list_collection_names()
+        # provisioning again (the learner's next start) keeps the credentials
+        hub.stop_servers(state, ports)
+        hub.provision(state, ports, template=None, log=lambda *_: None)
+        assert json.loads((state / "credentials.json").read_text()) == creds
+        assert connect.versions(("postgres",))["postgres"].startswith("PostgreSQL")
+        # a damaged credentials file: one clear message
+        hub.stop_servers(state, ports)
+        (state / "credentials.json").write_text("{oops")
+        with pytest.raises(RuntimeError, match="is damaged"):
+            settings.get()
+        (state / "credentials.json").write_text(json.dumps(creds))
+    finally:
+        hub.stop_servers(state, ports)
+        hub.remove_learner_data(state)
+
+
+def test_three_learners_each_with_their_own_databases(template, tmp_path):
+    t0 = time.monotonic()
+    for port in [PORT, PORT + 1, PORT + 2] + [BASE + 10 * i + k for i in range(len(LEARNERS)) for k in range(3)]:
+        if not _free(port):
+            pytest.skip(f"port {port} is in use on this machine")
+    learners_file = tmp_path / "learners.txt"
+    learners_file.write_text("\n".join(LEARNERS + ["Ada", "no way"]) + "\n")
+    hub_dir = tmp_path / "hub"
+    # Learner 4 (barbara): another program holds her PostgreSQL port.
+    blocker = socket.socket()
+    blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    blocker.bind(("127.0.0.1", BASE + 30))
+    blocker.listen(1)
+    log = open(tmp_path / "hub.log", "w")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DBWB_")}
+    env["DBWB_ROOT"] = os.environ.get("DBWB_ROOT") or str(Path(__file__).resolve().parents[1])
+    proc = subprocess.Popen([sys.executable, "-m", "dbworkbook", "hub", str(learners_file), "--port", str(PORT),
+                             "--base-port", str(BASE), "--hub-dir", str(hub_dir), "--template", str(template)],
+                            stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    base = f"http://127.0.0.1:{PORT}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{base}/hub/api", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert proc.poll() is None, (tmp_path / "hub.log").read_text()[-3000:]
+            time.sleep(0.5)
+        else:
+            raise AssertionError("the hub did not answer:\n" + (tmp_path / "hub.log").read_text()[-3000:])
+        text = (tmp_path / "hub.log").read_text()
+        assert "'Ada' is a duplicate of line 1" in text and "'no way' is not a valid name" in text
+        assert "barbara's ports 60340 are held by another program" in text
+
+        people = {n: Learner(base, n) for n in LEARNERS}
+        # not on the list: cannot sign in
+        stranger = requests.Session()
+        stranger.get(f"{base}/hub/login", timeout=30)
+        r = stranger.post(f"{base}/hub/login", data={"username": "mallory", "password": PASSWORD,
+                                                     "_xsrf": stranger.cookies.get("_xsrf")}, allow_redirects=False)
+        assert r.status_code != 302
+
+        async def everyone():
+            await asyncio.gather(*(asyncio.to_thread(p.sign_in) for p in people.values()))
+            errors = await asyncio.gather(*(asyncio.to_thread(p.start_server) for p in people.values()))
+            return dict(zip(people, errors))
+
+        errors = asyncio.run(everyone())
+        assert errors["barbara"] and "held by another program" in errors["barbara"], errors["barbara"]
+        assert [n for n, e in errors.items() if e is None] == ["ada", "grace", "linus"], errors
+
+        # Notebook 00's setup in the three learners' kernels at once.
+        async def kernels():
+            return await asyncio.gather(*(people[n].run(SETUP + "print('READY', nb.number)") for n in ("ada", "grace", "linus")))
+
+        outs = asyncio.run(kernels())
+        assert all("READY 00" in o for o in outs), outs
+
+        plan = json.loads((hub_dir / "plan.json").read_text())
+        ports = {e["name"]: e["ports"] for e in plan["learners"]}
+        assert len({p for e in ports.values() for p in e.values()}) == 3 * len(LEARNERS)
+        for n in ("ada", "grace", "linus"):
+            state = hub_dir / "learners" / n / ".dbworkbook"
+            creds = state / "credentials.json"
+            assert stat.S_IMODE(creds.stat().st_mode) == 0o600 and stat.S_IMODE(state.stat().st_mode) == 0o700
+            assert (hub_dir / "learners" / n / "workbook" / "00_getting_started.ipynb").exists()
+        assert json.loads((hub_dir / "learners/ada/.dbworkbook/credentials.json").read_text()) != \
+            json.loads((hub_dir / "learners/grace/.dbworkbook/credentials.json").read_text())
+
+        # Isolation: ada writes; grace sees nothing and cannot log in to ada's servers.
+        out = asyncio.run(people["ada"].run(WRITE_SECRET))
+        assert "WROTE" in out
+        probe = asyncio.run(people["grace"].run(PROBE.replace("OTHER_PORTS", repr(ports["ada"]))))
+        result = json.loads(probe.split("PROBE", 1)[1])
+        assert (result["row"], result["doc"], result["key"]) == (False, 0, 0), result
+        assert all(v.startswith("refused") for v in result["login"].values()), result["login"]
+        assert "password authentication failed" in result["login"]["postgres_own"]
+
+        # One learner's memory: three servers (seeded small) + Jupyter server + a kernel after setup.
+        asyncio.run(people["ada"].run(SETUP + "import pandas, matplotlib.pyplot", keep=True))
+        su = _singleuser_pid("ada")
+        run = hub_dir / "learners/ada/.dbworkbook/run"
+        servers = {n: _pss_mb(_tree(int((run / f"{n}.pid").read_text()))) for n in ("postgres", "mongo", "redis")}
+        jupyter = _pss_mb(_tree(su)) if su else 0.0
+        print(f"\nMEMORY ada (PSS MB): {json.dumps({k: round(v) for k, v in servers.items()})}, "
+              f"jupyter server + kernel {jupyter:.0f}, total {sum(servers.values()) + jupyter:.0f}")
+
+        # Stop one learner through the API: their databases stop too.
+        ada_pids = [int((run / f"{n}.pid").read_text()) for n in ("postgres", "mongo", "redis")]
+        r = people["ada"].api("DELETE", "/users/ada/server")
+        assert r.status_code in (202, 204), r.text
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and any(_alive(p) for p in ada_pids):
+            time.sleep(0.3)
+        assert not any(_alive(p) for p in ada_pids)
+    finally:
+        blocker.close()
+        pids = []
+        for n in LEARNERS:
+            for f in (hub_dir / "learners" / n / ".dbworkbook" / "run").glob("*.pid"):
+                pids.append(int(f.read_text()))
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+        # Stopping the hub stopped every learner's server and databases.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and any(_alive(p) for p in pids):
+            time.sleep(0.3)
+        still = [p for p in pids if _alive(p)]
+        if not still:  # their data goes (as root, PostgreSQL's lives outside the temporary folder)
+            for n in LEARNERS:
+                hub.remove_learner_data(hub_dir / "learners" / n / ".dbworkbook")
+    assert not still, (tmp_path / "hub.log").read_text()[-2000:]
+    assert all(_free(p) for p in (PORT, PORT + 1, PORT + 2))
+    print(f"hub test took {time.monotonic() - t0:.0f} s")
