@@ -17,7 +17,7 @@ WB      := $(VPY) -m dbworkbook
 .PHONY: help install lab workbook times up down status logs seed reset bench doctor test test-unit test-notebooks \
         progress reset-progress docker-up docker-down audit clean \
         report class-report wheelhouse hub instructors \
-        test-compat check-workflows book-install book book-check
+        test-compat check-workflows book-install book book-check test-hub
 
 help: ## list the targets (this screen)
 	@echo "Database Workbook: make <target>"
@@ -157,3 +157,7 @@ book: book-install ## build the site from notebooks/ (committed outputs, never r
 
 book-check: book-install ## check the built site: every notebook has a page, links resolve, answers collapsed
 	$(VPY) -m dbworkbook.book check
+
+test-hub: install ## the three-learner JupyterHub test (installs the hub extra and the proxy from npm; ~2-4 min)
+	$(VPY) -m pip install --quiet --disable-pip-version-check -e '.[hub]'
+	$(VENV)/bin/pytest tests/test_hub.py -q
