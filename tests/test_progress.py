@@ -12,18 +12,7 @@ from dbworkbook.exercises import catalog, exercise, progress
 from dbworkbook.exercises.core import NO_MORE_HINTS
 
 
-@pytest.fixture(scope="module", autouse=True)
-def fixtures():
-    from dbworkbook import connect
-    from dbworkbook.exercises.catalog import demo
-
-    try:
-        connect.ping_all()
-        demo.install_fixtures()
-    except connect.ConnectionFailed as exc:  # pragma: no cover - servers down
-        pytest.skip(f"servers not running: {exc}")
-    yield
-    demo.remove_fixtures()
+from tests.test_exercises import fixtures  # noqa: F401,E402 - the demo objects, installed once per module
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ and every solution cell without running the notebooks.
 from __future__ import annotations
 
 import ast
-import copy
 import re
 from pathlib import Path
 
@@ -192,22 +191,16 @@ def _kind_of(exercise_id):
 
 
 def student_notebook(nb):
-    """A copy of notebook ``nb`` (nbformat) with solutions replaced and outputs cleared."""
-    nb = copy.deepcopy(nb)
-    kinds = {i: _kind_of(ex_id) for i, ex_id, _var in _exercise_links(nb)}
-    replaced = 0
-    for i, cell in enumerate(nb.cells):
-        tagged = SOLUTION_TAG in _tags(cell)
+    """A copy of notebook ``nb`` (nbformat) with solutions replaced and *every* output cleared
+    (``dbworkbook.workbook.learner_notebook`` is the same transformation keeping lesson outputs)."""
+    from ..workbook import learner_notebook
+
+    nb, replaced = learner_notebook(nb)
+    for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
-            cell.metadata.pop("execution", None)
-            if tagged:
-                cell.source = placeholder_source(cell.source, kinds.get(i))
-                replaced += 1
-        elif tagged:
-            cell.source = MARKDOWN_PLACEHOLDER
-            replaced += 1
+    nb.metadata.get("dbworkbook", {}).pop("edition", None)
     return nb, replaced
 
 
