@@ -2,101 +2,20 @@
 (read the task, write an answer, check it, ask for a hint).
 
 00.2 runs on ``nb00_orders``, a few dozen orders the check writes (with planted edge cases)
-and empties afterwards: the seeded collection is never written. 00.3 records the commands the answer sends (``CommandLog``), so
-that a counter *set* to 3 is told apart from one *counted* to 3.
+and empties afterwards: the seeded collection is never written. 00.3 judges the commands the answer sends (the engine's
+``never``/``uses``), so that a counter *set* to 3 is told apart from one *counted* to 3.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from .. import Wrong
 from ..mongodb import MongoQuery
-from ..redisdb import RedisTask, persistent
+from ..redisdb import RedisTask, never, persistent, uses
 from ..sql import SQLQuery
 
 
 # --------------------------------------------------------------------------- Redis: what was sent
-class CommandLog:
-    """Records the commands an answer sends through the check's redis-py client.
-
-    ``start(r)`` (called from a task's ``setup``, after the starting state is written) wraps
-    ``r.execute_command`` and ``r.pipeline`` on that client object, once, and empties the log.
-    Each entry of ``sent`` is ``(mode, command)``: mode ``"direct"`` (its own round trip),
-    ``"multi"`` (inside a MULTI/EXEC pipeline) or ``"pipeline"`` (a pipeline without MULTI);
-    ``command`` is the argument tuple, its name upper-cased.
-    """
-
-    def __init__(self):
-        self.sent: list[tuple[str, tuple]] = []
-
-    def start(self, r) -> None:
-        self.sent = []
-        if getattr(r, "_dbwb_command_log", None) is self:
-            return
-        r._dbwb_command_log = self
-        log = self
-        direct = r.execute_command
-        make_pipeline = r.pipeline
-
-        def execute_command(*args, **options):
-            log.sent.append(("direct", _command(args)))
-            return direct(*args, **options)
-
-        def pipeline(transaction=True, shard_hint=None):
-            pipe = make_pipeline(transaction=transaction, shard_hint=shard_hint)
-            run = pipe.execute
-
-            def execute(raise_on_error=True):
-                mode = "multi" if (pipe.transaction or pipe.explicit_transaction) else "pipeline"
-                log.sent.extend((mode, _command(args)) for args, _options in pipe.command_stack)
-                return run(raise_on_error)
-
-            pipe.execute = execute
-            return pipe
-
-        r.execute_command = execute_command
-        r.pipeline = pipeline
-
-    def names(self, mode: str | None = None) -> list[str]:
-        return [cmd[0] for m, cmd in self.sent if mode is None or m == mode]
-
-
-def _command(args) -> tuple:
-    if not args:
-        return ("",)
-    return (str(args[0]).upper(), *args[1:])
-
-
-@dataclass
-class sent_check:  # noqa: N801 - reads as a phrase in declarations, like the engine's predicates
-    """A predicate on the commands the answer sent: ``test(log)`` returns a message or None."""
-
-    log: CommandLog
-    test: object
-
-    def verify(self, outcome) -> str | None:
-        return self.test(self.log)
-
-
 COUNTER = "page:home:views"
-_counter_log = CommandLog()
-
-
-def _counter_setup(r):
-    _counter_log.start(r)
-
-
-def _counted_with_incr(log: CommandLog) -> str | None:
-    names = log.names()
-    writes = [n for n in names if n in ("SET", "SETEX", "PSETEX", "MSET", "GETSET", "SETNX")]
-    if writes:
-        reads = [n for n in names if n in ("GET", "MGET")]
-        how = "read it with GET and then SET it" if reads else f"wrote it with {writes[0]}"
-        return (f"You {how}: a counter is counted with INCR (or INCRBY), which adds atomically on the "
-                "server; a read then a write loses the views two clients count at the same moment.")
-    if not any(n in ("INCR", "INCRBY", "INCRBYFLOAT") for n in names):
-        return "Count with INCR: the counter must be incremented by the server."
-    return None
 
 
 # --------------------------------------------------------------------------- MongoDB: scratch orders
@@ -215,9 +134,14 @@ EXERCISES = [
             "(or a function `def answer(r):`). Count, don't write the number: the check looks at the "
             "commands you send."
         ),
-        setup=_counter_setup,
         reference=["INCR page:home:views", "INCR page:home:views", "INCR page:home:views"],
-        expect=[persistent(COUNTER), sent_check(_counter_log, _counted_with_incr)],
+        expect=[persistent(COUNTER)],
+        behaviour=[
+            never(("SET", "SETEX", "PSETEX", "MSET", "GETSET", "SETNX"),
+                  why="a counter is counted with INCR (or INCRBY), which adds atomically on the server; "
+                      "a read then a write loses the views two clients count at the same moment"),
+            uses(("INCR", "INCRBY", "INCRBYFLOAT"), why="count with INCR: the server must increment the counter"),
+        ],
         hints=[
             "INCR adds one to a counter and creates it at 0 when it is missing.",
             "Each view is one command; how many views are there to count?",
@@ -236,7 +160,7 @@ EXERCISES = [
                   says="Missing keys",
                   why="A typo in the key name creates another counter."),
             Wrong(lambda r: [r.set(COUNTER, int(r.get(COUNTER) or 0) + 1) for _ in range(3)],
-                  says="read it with GET and then SET it",
+                  says="a counter is counted with INCR",
                   why="A read-modify-write in Python: two clients reading the same value lose a view."),
         ],
         right=[
