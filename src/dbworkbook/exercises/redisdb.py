@@ -1002,8 +1002,9 @@ class atomic:  # noqa: N801
         return _finish(f"{names} ran as {_word(len(steps))} separate {noun} ({shown})", self.why)
 
 
-class never:  # noqa: N801
-    """The code never sent this command (nor did a script it ran)."""
+class _CommandRule:
+    """What ``never`` and ``uses`` share: one command spec (a name, arguments, or a tuple of
+    alternatives) judged against the trace of what the answer sent."""
 
     behaviour = True
     needs_monitor = True
@@ -1014,7 +1015,11 @@ class never:  # noqa: N801
         self.why = why
 
     def __repr__(self) -> str:
-        return f"never({self.command!r})"
+        return f"{type(self).__name__}({self.command!r})"
+
+
+class never(_CommandRule):  # noqa: N801
+    """The code never sent this command (nor did a script it ran)."""
 
     def verify(self, outcome: Outcome) -> str | None:
         trace = _need_trace(outcome, "never()")
@@ -1026,20 +1031,9 @@ class never:  # noqa: N801
         return _finish(f"Your code sent {self.spec.label} (`{hits[0]}`{where}{more})", self.why)
 
 
-class uses:  # noqa: N801
+class uses(_CommandRule):  # noqa: N801
     """The code sent this command at least once (words after the name: arguments that must be
     present, e.g. ``uses("EXPIRE NX")``; a tuple: any of them)."""
-
-    behaviour = True
-    needs_monitor = True
-
-    def __init__(self, command, why: str = ""):
-        self.command = command
-        self.spec = _Spec.parse(command)
-        self.why = why
-
-    def __repr__(self) -> str:
-        return f"uses({self.command!r})"
 
     def verify(self, outcome: Outcome) -> str | None:
         trace = _need_trace(outcome, "uses()")
