@@ -37,6 +37,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import estimate
 from .exercises.student import (
     MARKDOWN_PLACEHOLDER,
     SOLUTION_TAG,
@@ -49,8 +50,7 @@ EDITIONS = {"workbook": "the learner's copy in workbook/ (answers out of sight)"
             "reference": "the answer key in notebooks/ (solutions in place, for instructors and authors)"}
 MANIFEST = ".workbook-manifest.json"
 FIRST_NOTEBOOK = "00_getting_started.ipynb"
-EXERCISE_CELL = re.compile(r"""\bexercise\(\s*["']|\bex\.(check|hint|show|solution|assert_passes)\(|"""
-                           r"""\bwb\.progress\(|^\s*ex\s*$""", re.MULTILINE)
+PROGRESS_CELL = re.compile(r"\bwb\.progress\(")
 
 
 class WorkbookError(Exception):
@@ -63,10 +63,11 @@ def _tags(cell) -> list:
 
 
 def is_exercise_cell(cell) -> bool:
-    """A code cell that belongs to an exercise (its call, answer, check, hint) or shows progress."""
+    """A code cell whose output is the learner's own: an exercise's (``estimate.is_exercise_cell``:
+    its call, answer, check, hint) or the progress cell."""
     source = cell.get("source", "")
     source = "".join(source) if isinstance(source, list) else source
-    return cell.get("cell_type") == "code" and (SOLUTION_TAG in _tags(cell) or bool(EXERCISE_CELL.search(source)))
+    return estimate.is_exercise_cell(cell) or (cell.get("cell_type") == "code" and bool(PROGRESS_CELL.search(source)))
 
 
 def learner_notebook(nb):
