@@ -10,6 +10,7 @@ assert statements (the lesson's claims checked in code). It exits 1 when a noteb
 stored errors, unexecuted code cells, stderr noise, or ignores more cells than it asserts.
 Standard library only.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,17 +36,10 @@ def audit(path: Path) -> tuple[list[str], bool]:
     in_order = counts == list(range(1, len(counts) + 1))
     errors = sum(1 for c in code for o in c.get("outputs", []) if o.get("output_type") == "error")
     stderr = sum(
-        1
-        for c in code
-        for o in c.get("outputs", [])
-        if o.get("output_type") == "stream" and o.get("name") == "stderr"
+        1 for c in code for o in c.get("outputs", []) if o.get("output_type") == "stream" and o.get("name") == "stderr"
     )
     tags = lambda c: c.get("metadata", {}).get("tags", [])  # noqa: E731
-    ignored = sum(
-        1
-        for c in code
-        if IGNORE.search(source(c)) or {"nbval-ignore-output", "nbval-skip"} & set(tags(c))
-    )
+    ignored = sum(1 for c in code if IGNORE.search(source(c)) or {"nbval-ignore-output", "nbval-skip"} & set(tags(c)))
     asserts = sum(len(ASSERT.findall(source(c))) for c in code)
     bad = False
     if unexecuted:
@@ -62,9 +56,8 @@ def audit(path: Path) -> tuple[list[str], bool]:
     if ignored > asserts:
         problems.append(f"{ignored} ignored/skipped cells but only {asserts} asserts/checks")
         bad = True
-    line = (
-        f"{path.name}: {len(code)} code cells, {ignored} ignored, {asserts} asserts/checks"
-        + ("" if not problems else " -- " + "; ".join(problems))
+    line = f"{path.name}: {len(code)} code cells, {ignored} ignored, {asserts} asserts/checks" + (
+        "" if not problems else " -- " + "; ".join(problems)
     )
     return [line], bad
 

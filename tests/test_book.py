@@ -4,6 +4,7 @@ The generated sources are checked for every notebook (no Sphinx: fast). The Sphi
 runs on the home page, the table of contents, the dataset page and one notebook with a plot
 (~15 s); the full build is `make book`, which runs the same site checks on every page.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -20,7 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 HAVE_JB = importlib.util.find_spec("jupyter_book") is not None
 needs_jb = pytest.mark.skipif(
-    not HAVE_JB, reason="the `book` extra is not installed (make book-install, or pip install -e '.[book]')")
+    not HAVE_JB, reason="the `book` extra is not installed (make book-install, or pip install -e '.[book]')"
+)
 
 
 def _digest(folder: Path) -> str:
@@ -77,8 +79,11 @@ def test_every_solution_is_folded_and_every_deep_dive_marked(sources):
                 assert cell["metadata"]["mystnb"]["code_prompt_show"] == "Show the answer"
             else:
                 assert _src(cell).startswith("`````{dropdown} Show the answer"), path.name
-        heads = [c for c in ref if "deep-dive" in c.get("metadata", {}).get("tags", [])
-                 and book.DEEP_DIVE_HEADING.match(_src(c).lstrip())]
+        heads = [
+            c
+            for c in ref
+            if "deep-dive" in c.get("metadata", {}).get("tags", []) and book.DEEP_DIVE_HEADING.match(_src(c).lstrip())
+        ]
         marked = [c for c in page if "Deep dive — optional\n:class: note deep-dive" in _src(c)]
         assert len(marked) == len(heads), path.name
         live = [c for c in page if "Run this notebook live" in _src(c)]
@@ -109,8 +114,10 @@ def test_mermaid_diagram_becomes_a_local_drawing():
 
 def test_repository_links_point_at_pages_or_become_text():
     pages = {"data/README.md": "dataset.md", "03_x.ipynb": "03_x.ipynb", "notebooks/03_x.ipynb": "03_x.ipynb"}
-    text = ("[the data](data/README.md#scale) · [lesson](notebooks/03_x.ipynb) · [code](src/x.py) · "
-            "[site](https://example.org/) · ![img](a.png)")
+    text = (
+        "[the data](data/README.md#scale) · [lesson](notebooks/03_x.ipynb) · [code](src/x.py) · "
+        "[site](https://example.org/) · ![img](a.png)"
+    )
     out = book.rewrite_links(text, pages)
     assert "[the data](dataset.md#scale)" in out and "[lesson](03_x.ipynb)" in out
     assert "`code`" in out and "[site](https://example.org/)" in out and "![img](a.png)" in out
@@ -119,8 +126,9 @@ def test_repository_links_point_at_pages_or_become_text():
 def _notebook_with_a_plot() -> Path:
     for path in book.series(NOTEBOOKS):
         cells = _cells(path)
-        if any("image/png" in o.get("data", {}) for c in cells for o in c.get("outputs", [])) and \
-                any("solution" in c.get("metadata", {}).get("tags", []) for c in cells):
+        if any("image/png" in o.get("data", {}) for c in cells for o in c.get("outputs", [])) and any(
+            "solution" in c.get("metadata", {}).get("tags", []) for c in cells
+        ):
             return path
     pytest.skip("no notebook with a plot and an exercise")
 
@@ -149,8 +157,9 @@ def test_quick_build_page_shows_outputs_and_hides_answers(quick_site):
     html_dir, nb = quick_site
     page = (html_dir / f"{nb.stem}.html").read_text()
     assert re.search(r'<img [^>]*src="_images/[^"]+\.png"', page), "the notebook's plot is missing"
-    solutions = [c for c in _cells(nb) if c["cell_type"] == "code"
-                 and "solution" in c.get("metadata", {}).get("tags", [])]
+    solutions = [
+        c for c in _cells(nb) if c["cell_type"] == "code" and "solution" in c.get("metadata", {}).get("tags", [])
+    ]
     assert page.count('<p class="collapsed admonition-title">Show the answer</p>') == len(solutions)
     parsed = book.read_page(html_dir / f"{nb.stem}.html")
     plain = book._norm(" ".join(parsed.outside))
@@ -193,7 +202,8 @@ def test_instructor_guide_joins_the_book_when_it_exists(tmp_path):
     (root / "docs").mkdir()
     (root / "docs" / "instructors.md").write_text(
         f"# Running a workshop\n\nStart with [the first notebook](../notebooks/{first}) and "
-        "[the dataset](../data/README.md); the engine is in [core.py](../src/dbworkbook/exercises/core.py).\n")
+        "[the dataset](../data/README.md); the engine is in [core.py](../src/dbworkbook/exercises/core.py).\n"
+    )
     info = book.write_sources(root, tmp_path / "source")
     assert info["instructors"]
     toc = (tmp_path / "source" / "_toc.yml").read_text()

@@ -1,5 +1,6 @@
 """The seed on any PostgreSQL (issue 13, section 1): pg_stat_statements is created where the
 server preloads it, so notebooks 03 and 11 can read and reset it through the external backend."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,7 +13,7 @@ from dbworkbook.datasets import load_postgres
 def pg():
     try:
         conn = connect.postgres()
-    except Exception as exc:  # noqa: BLE001 - no server: say so
+    except Exception as exc:
         pytest.skip(f"PostgreSQL is not reachable ({exc}); run `make up`")
     yield conn
     conn.close()

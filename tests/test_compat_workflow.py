@@ -5,6 +5,7 @@ check-jsonschema (the `dev` extra: `pip install -e '.[dev]'`; `make check-workfl
 and runs this file). Its meaning is checked here too: on every push, `make test` on Linux and
 macOS, and the notebooks through DBWB_BACKEND=docker in lax mode after `make docker-up` on Linux.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -36,8 +37,12 @@ def test_workflow_validates_against_the_github_workflow_schema():
     cmd = _validator()
     if cmd is None:
         pytest.skip("check-jsonschema is not installed: pip install -e '.[dev]' (or make check-workflows)")
-    result = subprocess.run([*cmd, "--builtin-schema", "vendor.github-workflows", str(WORKFLOW)],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [*cmd, "--builtin-schema", "vendor.github-workflows", str(WORKFLOW)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -70,8 +75,9 @@ def test_docker_lane_runs_every_notebook_lax_through_the_docker_backend():
 
 
 def test_ci_runs_the_compat_lane_after_make_test():
-    lines = [ln.strip() for ln in (ROOT / ".ci" / "run").read_text().splitlines()
-             if ln.strip() and not ln.startswith("#")]
+    lines = [
+        ln.strip() for ln in (ROOT / ".ci" / "run").read_text().splitlines() if ln.strip() and not ln.startswith("#")
+    ]
     assert lines.index("make test") < lines.index("make test-compat")
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^test-compat:.*## ", makefile, re.M) and "compat/compat.sh all" in makefile
@@ -81,8 +87,15 @@ def test_compat_script_is_valid_bash_and_documents_itself():
     script = ROOT / "compat" / "compat.sh"
     subprocess.run(["bash", "-n", str(script)], check=True)
     text = script.read_text()
-    for needed in ("PG_VERSION=15", "postgresql-$PG_VERSION", "redis-server", "--nbval-lax", "DBWB_BACKEND=external",
-                   "cannot be reached", "flock /tmp/dbwb-notebook.lock"):
+    for needed in (
+        "PG_VERSION=15",
+        "postgresql-$PG_VERSION",
+        "redis-server",
+        "--nbval-lax",
+        "DBWB_BACKEND=external",
+        "cannot be reached",
+        "flock /tmp/dbwb-notebook.lock",
+    ):
         assert needed in text, needed
 
 
@@ -98,8 +111,9 @@ def test_compat_lane_passes_with_one_line_when_the_registry_cannot_be_reached(tm
     (fake / "apt-get").write_text("#!/bin/sh\necho 'Temporary failure resolving the registry' >&2\nexit 100\n")
     (fake / "apt-get").chmod(0o755)
     env = {"PATH": f"{fake}:/usr/bin:/bin:/usr/sbin:/sbin", "PY": sys.executable, "HOME": str(tmp_path)}
-    result = subprocess.run(["bash", str(repo / "compat" / "compat.sh"), "all"], capture_output=True,
-                            text=True, env=env, timeout=60)
+    result = subprocess.run(
+        ["bash", str(repo / "compat" / "compat.sh"), "all"], capture_output=True, text=True, env=env, timeout=60
+    )
     lines = (result.stdout + result.stderr).strip().splitlines()
     assert result.returncode == 0 and len(lines) == 1, result.stdout + result.stderr
     assert "skipped" in lines[0] and ("cannot be reached" in lines[0] or "needs root" in lines[0])

@@ -5,18 +5,19 @@ The tests marked ``servers`` talk to the real servers (``make up``). They (re)se
 scale, which is idempotent: a learner's seeded data is left as it is when it already matches,
 and notebook-owned objects (schema nbNN, collections nbNN_*, Redis db NN) are never touched.
 """
+
 from __future__ import annotations
 
 import collections
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
 
 from dbworkbook import connect, datasets
-from dbworkbook.datasets import generator as g
 from dbworkbook.datasets import fingerprint, load_mongo, load_postgres, passwords
+from dbworkbook.datasets import generator as g
 from dbworkbook.datasets.spec import NOW_TS
 
 SCALE = "small"
@@ -35,9 +36,9 @@ def ds():
 
 # ------------------------------------------------------------------ generation (no servers)
 def test_now_is_fixed_and_tz_aware():
-    assert datasets.NOW == datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
+    assert datetime(2026, 11, 1, 12, 0, tzinfo=UTC) == datasets.NOW
     assert datasets.NOW.tzinfo is not None
-    assert NOW_TS == int(datasets.NOW.timestamp())
+    assert int(datasets.NOW.timestamp()) == NOW_TS
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +52,7 @@ def test_two_generations_are_identical(digest):
 
 
 def test_small_digest_is_stable(digest):
-    assert digest == SMALL_DIGEST, (
-        "the small dataset changed: if intended, bump spec.VERSION and update SMALL_DIGEST")
+    assert digest == SMALL_DIGEST, "the small dataset changed: if intended, bump spec.VERSION and update SMALL_DIGEST"
 
 
 def test_sizes_match_the_scale(ds):
@@ -61,7 +61,11 @@ def test_sizes_match_the_scale(ds):
     assert 60 <= len(ds.categories) <= 150
     docs = g.mongo_documents(ds)
     assert [len(docs[k]) for k in ("users", "posts", "orders", "sessions")] == [
-        spec.mongo_users, spec.mongo_posts, spec.orders, spec.sessions]
+        spec.mongo_users,
+        spec.mongo_posts,
+        spec.orders,
+        spec.sessions,
+    ]
 
 
 def test_category_tree(ds):
@@ -172,8 +176,7 @@ def test_orders_distributions(ds):
 def test_redis_commands(ds):
     cmds = g.redis_commands(ds)
     keys = {c[1] for c in cmds}
-    assert {"user:1:name", "user:1", "user:1:roles", "page:home:views", "leaderboard", "queue:jobs",
-            "events"} <= keys
+    assert {"user:1:name", "user:1", "user:1:roles", "page:home:views", "leaderboard", "queue:jobs", "events"} <= keys
     ids = [c[2] for c in cmds if c[0] == "XADD"]
     assert ids == sorted(ids, key=lambda x: int(x.split("-")[0])) and len(ids) == len(set(ids)) >= 300
     assert all(int(x.split("-")[0]) < NOW_TS * 1000 for x in ids)
@@ -203,23 +206,55 @@ def test_seed_is_idempotent(seeded):
 def test_postgres_schema_has_only_the_seeds_constraints(pg):
     rows = pg.execute(
         "SELECT conrelid::regclass::text, contype FROM pg_constraint WHERE connamespace = 'public'::regnamespace "
-        "AND conrelid::regclass::text IN ('users', 'posts', 'categories') AND contype <> 'n' ORDER BY 1, 2").fetchall()
-    assert rows == [("categories", "f"), ("categories", "p"), ("posts", "f"), ("posts", "f"), ("posts", "p"),
-                    ("users", "c"), ("users", "p"), ("users", "u")]
+        "AND conrelid::regclass::text IN ('users', 'posts', 'categories') AND contype <> 'n' ORDER BY 1, 2"
+    ).fetchall()
+    assert rows == [
+        ("categories", "f"),
+        ("categories", "p"),
+        ("posts", "f"),
+        ("posts", "f"),
+        ("posts", "p"),
+        ("users", "c"),
+        ("users", "p"),
+        ("users", "u"),
+    ]
     seed_sql = load_postgres.DDL + load_postgres.DERIVE + load_postgres.CONSTRAINTS
     assert "INDEX" not in seed_sql.upper(), "the seed creates no secondary index: the lessons do"
-    cols = [r[0] for r in pg.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' "
-        "AND table_name = 'posts' ORDER BY ordinal_position")]
-    assert cols == ["id", "author_id", "title", "content", "tags", "search_vector", "metadata",
-                    "category_id", "published_at", "created_at"]
+    cols = [
+        r[0]
+        for r in pg.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' "
+            "AND table_name = 'posts' ORDER BY ordinal_position"
+        )
+    ]
+    assert cols == [
+        "id",
+        "author_id",
+        "title",
+        "content",
+        "tags",
+        "search_vector",
+        "metadata",
+        "category_id",
+        "published_at",
+        "created_at",
+    ]
 
 
 def test_postgres_foreign_keys_resolve(pg):
-    assert pg.execute("SELECT count(*) FROM posts p LEFT JOIN users u ON u.id = p.author_id "
-                      "WHERE u.id IS NULL").fetchone()[0] == 0
-    assert pg.execute("SELECT count(*) FROM categories c LEFT JOIN categories p ON p.id = c.parent_id "
-                      "WHERE c.parent_id IS NOT NULL AND p.id IS NULL").fetchone()[0] == 0
+    assert (
+        pg.execute(
+            "SELECT count(*) FROM posts p LEFT JOIN users u ON u.id = p.author_id WHERE u.id IS NULL"
+        ).fetchone()[0]
+        == 0
+    )
+    assert (
+        pg.execute(
+            "SELECT count(*) FROM categories c LEFT JOIN categories p ON p.id = c.parent_id "
+            "WHERE c.parent_id IS NOT NULL AND p.id IS NULL"
+        ).fetchone()[0]
+        == 0
+    )
     assert pg.execute("SELECT count(*) FROM posts WHERE search_vector IS NULL").fetchone()[0] == 0
     assert pg.execute("SELECT count(DISTINCT lower(email)) = count(*) FROM users").fetchone()[0]
 
@@ -274,10 +309,9 @@ SELECT
     LAG(published_at) OVER (PARTITION BY author_id ORDER BY published_at) as prev_post_date
 FROM posts
 WHERE published_at IS NOT NULL;"""
-    with connect.postgres(autocommit=False) as conn:
-        with conn.cursor(name="window") as cur:
-            cur.execute(query)
-            rows = cur.fetchmany(500)
+    with connect.postgres(autocommit=False) as conn, conn.cursor(name="window") as cur:
+        cur.execute(query)
+        rows = cur.fetchmany(500)
     assert len(rows) == 500
     assert any(r[4] == 1 for r in rows) and any(r[5] is not None for r in rows)
 
@@ -313,31 +347,44 @@ SELECT * FROM category_tree ORDER BY depth;""").fetchall()
     assert ("GIN Indexes", 4) in {(r[1], r[3]) for r in rows}
 
 
-@pytest.mark.parametrize("word, topics", [
-    ("index", {"Indexing", "B-tree Indexes", "GIN Indexes", "Partial Indexes", "Indexes"}),
-    ("replication", {"Replication", "Replica Sets"}),
-    ("cache", {"Caching", "CI/CD"}),
-])
+@pytest.mark.parametrize(
+    "word, topics",
+    [
+        ("index", {"Indexing", "B-tree Indexes", "GIN Indexes", "Partial Indexes", "Indexes"}),
+        ("replication", {"Replication", "Replica Sets"}),
+        ("cache", {"Caching", "CI/CD"}),
+    ],
+)
 def test_full_text_search_ranks_the_topic_first(pg, word, topics):
     rows = pg.execute(
         "SELECT c.name FROM posts p JOIN categories c ON c.id = p.category_id "
         "WHERE p.search_vector @@ to_tsquery('english', %s) "
         "ORDER BY ts_rank(p.search_vector, to_tsquery('english', %s)) DESC, p.id LIMIT 20",
-        (word, word)).fetchall()
+        (word, word),
+    ).fetchall()
     assert len(rows) == 20 and all(r[0] in topics for r in rows), rows
 
 
 def test_guide_mongo_orders_pipeline(seeded):
     db = connect.mongo()
-    since = datetime(2025, 11, 1, tzinfo=timezone.utc)  # inside the data: the 12 months before NOW
-    result = list(db.orders.aggregate([
-        {"$match": {"status": "completed", "createdAt": {"$gte": since}}},
-        {"$lookup": {"from": "users", "localField": "userId", "foreignField": "_id", "as": "user"}},
-        {"$unwind": "$user"},
-        {"$group": {"_id": {"month": {"$month": "$createdAt"}}, "totalRevenue": {"$sum": "$total"},
-                    "orderCount": {"$sum": 1}}},
-        {"$sort": {"totalRevenue": -1}},
-    ]))
+    since = datetime(2025, 11, 1, tzinfo=UTC)  # inside the data: the 12 months before NOW
+    result = list(
+        db.orders.aggregate(
+            [
+                {"$match": {"status": "completed", "createdAt": {"$gte": since}}},
+                {"$lookup": {"from": "users", "localField": "userId", "foreignField": "_id", "as": "user"}},
+                {"$unwind": "$user"},
+                {
+                    "$group": {
+                        "_id": {"month": {"$month": "$createdAt"}},
+                        "totalRevenue": {"$sum": "$total"},
+                        "orderCount": {"$sum": 1},
+                    }
+                },
+                {"$sort": {"totalRevenue": -1}},
+            ]
+        )
+    )
     assert sorted(r["_id"]["month"] for r in result) == list(range(1, 13))
     assert result[0]["_id"]["month"] in (11, 12), "the November/December peak"
     revenues = [r["totalRevenue"] for r in result]

@@ -1,5 +1,6 @@
 """Honest times and a core path: every notebook states what the estimator computes (±25 %), each core
 path fits a sitting, the series' core path fits a day, and exercises sit where the skill is taught."""
+
 from __future__ import annotations
 
 import json
@@ -28,12 +29,16 @@ def _src(cell):
 def test_stated_times_match_the_estimate(path):
     e = estimate.estimate(_nb(path), path.stem)
     assert e.stated_full and e.stated_core, (
-        f"{path.name}: its first cell must state the time; write: {estimate.stated_line(e)}")
+        f"{path.name}: its first cell must state the time; write: {estimate.stated_line(e)}"
+    )
     for stated, computed, what in ((e.stated_full, e.full, "full"), (e.stated_core, e.core, "core path")):
         assert abs(stated - computed) <= estimate.TOLERANCE * computed, (
             f"{path.name}: states {stated} min for the {what}, the estimator says {computed:.0f}; "
-            f"write: {estimate.stated_line(e)}")
-    assert e.core <= estimate.MAX_CORE_MINUTES, f"{path.name}: core path {e.core:.0f} min (at most {estimate.MAX_CORE_MINUTES})"
+            f"write: {estimate.stated_line(e)}"
+        )
+    assert e.core <= estimate.MAX_CORE_MINUTES, (
+        f"{path.name}: core path {e.core:.0f} min (at most {estimate.MAX_CORE_MINUTES})"
+    )
 
 
 def test_the_series_core_path_fits_a_day():
@@ -57,14 +62,17 @@ def test_deep_dives_are_marked_and_progress_closes_the_notebook(path):
         if tagged and not previous:
             first_line = _src(cell).strip().splitlines()[0] if _src(cell).strip() else ""
             assert cell["cell_type"] == "markdown" and re.match(r"#+ .{0,12}Deep dive — optional", first_line), (
-                f"{path.name} cell {i}: a deep dive starts with a heading '## Deep dive — optional: ...'")
+                f"{path.name} cell {i}: a deep dive starts with a heading '## Deep dive — optional: ...'"
+            )
         previous = tagged
     last = _src(cells[-1])
     assert cells[-1]["cell_type"] == "code" and f'wb.progress("{path.name[:2]}")' in last, (
-        f"{path.name}: the last cell shows wb.progress(\"{path.name[:2]}\")")
+        f'{path.name}: the last cell shows wb.progress("{path.name[:2]}")'
+    )
 
 
 def test_readme_series_table_is_the_estimate():
     table = estimate.markdown_table([estimate.estimate_path(p) for p in PATHS])
     assert table in (ROOT / "README.md").read_text(encoding="utf-8"), (
-        "README's series table is out of date: paste `python -m dbworkbook times --markdown`")
+        "README's series table is out of date: paste `python -m dbworkbook times --markdown`"
+    )

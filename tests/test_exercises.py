@@ -3,6 +3,7 @@
 Fixtures are scratch objects only (PostgreSQL schema test_exercises, MongoDB collections
 test_exercises_*, Redis db 14), created by the demo catalog and dropped at the end.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -10,15 +11,31 @@ import json
 
 import pytest
 
-from dbworkbook.exercises import (MongoQuery, MongoState, RedisTask, SQLQuery, SQLState, column_on,
-                                  constraint_on, exercise, expires, index_on, key_is, mongo_index,
-                                  persistent, returns, trigger_on)
-from dbworkbook.exercises import catalog, core, progress
+from dbworkbook.connect import postgres as connect_pg
+from dbworkbook.exercises import (
+    MongoQuery,
+    MongoState,
+    RedisTask,
+    SQLQuery,
+    SQLState,
+    catalog,
+    column_on,
+    constraint_on,
+    core,
+    exercise,
+    expires,
+    index_on,
+    key_is,
+    mongo_index,
+    persistent,
+    progress,
+    returns,
+    trigger_on,
+)
 from dbworkbook.exercises.catalog import demo
 from dbworkbook.exercises.redisdb import client as redis_client
 from dbworkbook.exercises.sql import pg_plan_problem, split_sql
 from dbworkbook.exercises.sql import uses_index as uses_index_
-from dbworkbook.connect import postgres as connect_pg
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -94,7 +111,9 @@ def test_strict_raises_with_the_message(monkeypatch):
 
 # --------------------------------------------------------------------------- PostgreSQL queries
 def test_pg_missing_rows():
-    msg = fails(exercise("demo.pg_query"), "SELECT name, country FROM authors WHERE country = 'NO' AND id < 20 ORDER BY name")
+    msg = fails(
+        exercise("demo.pg_query"), "SELECT name, country FROM authors WHERE country = 'NO' AND id < 20 ORDER BY name"
+    )
     assert "Your query returns 4 rows; the expected result has 10." in msg
     assert "Missing rows (6, first 3 shown):\n      ('Author 21', 'NO')\n      ('Author 26', 'NO')" in msg
     assert "Unexpected" not in msg
@@ -104,8 +123,11 @@ def test_pg_extra_rows_and_duplicates():
     ex = exercise("demo.pg_query")
     msg = fails(ex, "SELECT name, country FROM authors WHERE country IN ('NO', 'NL') ORDER BY name")
     assert "Unexpected rows (10, first 3 shown):\n      ('Author 10', 'NL')" in msg
-    msg = fails(ex, "SELECT name, country FROM authors WHERE country = 'NO' UNION ALL "
-                    "SELECT name, country FROM authors WHERE id = 6")
+    msg = fails(
+        ex,
+        "SELECT name, country FROM authors WHERE country = 'NO' UNION ALL "
+        "SELECT name, country FROM authors WHERE id = 6",
+    )
     assert "Your query returns 11 rows; the expected result has 10." in msg
     assert "Unexpected rows (1):\n      ('Author 6', 'NO')" in msg
 
@@ -114,7 +136,10 @@ def test_pg_wrong_order_only_when_ordered():
     ex = exercise("demo.pg_query")
     wrong_order = "SELECT name, country FROM authors WHERE country = 'NO' ORDER BY name DESC"
     msg = fails(ex, wrong_order)
-    assert "The rows are right but in the wrong order: row 1 should be ('Author 1', 'NO'), yours is ('Author 6', 'NO')." in msg
+    assert (
+        "The rows are right but in the wrong order: row 1 should be ('Author 1', 'NO'), yours is ('Author 6', 'NO')."
+        in msg
+    )
     passes(dataclasses.replace(ex, ordered=False), wrong_order)
 
 
@@ -140,8 +165,11 @@ def test_pg_numeric_tolerance_and_types():
 def test_pg_invalid_sql_shows_the_database_error():
     ex = exercise("demo.pg_query")
     msg = fails(ex, "SELEC name FROM authors")
-    assert msg.splitlines()[1:4] == ['  PostgreSQL says: syntax error at or near "SELEC"',
-                                     "  LINE 1: SELEC name FROM authors", "          ^"]
+    assert msg.splitlines()[1:4] == [
+        '  PostgreSQL says: syntax error at or near "SELEC"',
+        "  LINE 1: SELEC name FROM authors",
+        "          ^",
+    ]
     assert 'PostgreSQL says: relation "authorz" does not exist' in fails(ex, "SELECT name, country FROM authorz")
 
 
@@ -160,9 +188,13 @@ def test_pg_full_scan_plan():
 def test_pg_plan_problem_with_a_required_node():
     seq = [{"Node Type": "Seq Scan", "Relation Name": "posts"}]
     idx = [{"Node Type": "Index Scan", "Relation Name": "posts"}]
-    assert pg_plan_problem(seq, True) == ["The plan scans the whole table (Seq Scan on posts): no index serves this query."]
+    assert pg_plan_problem(seq, True) == [
+        "The plan scans the whole table (Seq Scan on posts): no index serves this query."
+    ]
     assert pg_plan_problem(idx, True) == []
-    assert pg_plan_problem(idx, "Index Only Scan") == ["The plan reads posts with an Index Scan, not with an Index Only Scan."]
+    assert pg_plan_problem(idx, "Index Only Scan") == [
+        "The plan reads posts with an Index Scan, not with an Index Only Scan."
+    ]
     assert pg_plan_problem([{"Node Type": "Index Only Scan"}], "Index Only Scan") == []
 
 
@@ -199,11 +231,16 @@ def test_pg_state_placeholder_fails_after_the_reference_ran():
 def test_pg_state_wrong_index_names_what_is_missing():
     ex = exercise("demo.pg_ddl")
     msg = fails(ex, "CREATE INDEX ON books (year)")
-    assert "Missing an index on books (author_id). Your index books_year_idx (year) is not one: its keys are (year)." in msg
+    assert (
+        "Missing an index on books (author_id). Your index books_year_idx (year) is not one: its keys are (year)."
+        in msg
+    )
     assert "does not use an index yet. The plan scans the whole table (Seq Scan on books)" in msg
     assert "Your index: books_year_idx on test_exercises.books USING btree (year) (not used by the plan)." in msg
     unique = dataclasses.replace(ex, expect=[index_on("books", ["author_id"], unique=True)])
-    assert "Index books_author_idx (author_id) is on the right columns but is not unique." in fails(unique, ex.reference)
+    assert "Index books_author_idx (author_id) is on the right columns but is not unique." in fails(
+        unique, ex.reference
+    )
     partial = dataclasses.replace(ex, expect=[index_on("books", ["author_id"], partial="year > 2000")])
     passes(partial, "CREATE INDEX ON books (author_id) WHERE year > 2000")
     assert "has no WHERE clause; expected WHERE year > 2000" in fails(partial, ex.reference)
@@ -213,31 +250,43 @@ def test_pg_state_wrong_index_names_what_is_missing():
 
 # --------------------------------------------------------------------------- judged by meaning (issue 12)
 def _books_state(*expect, setup=None):
-    return SQLState(id="demo.t8", title="Index the books", task="-", schema=demo.SCHEMA,
-                    setup=demo.DROP_BOOK_INDEXES if setup is None else setup, reference="SELECT 1",
-                    expect=list(expect))
+    return SQLState(
+        id="demo.t8",
+        title="Index the books",
+        task="-",
+        schema=demo.SCHEMA,
+        setup=demo.DROP_BOOK_INDEXES if setup is None else setup,
+        reference="SELECT 1",
+        expect=list(expect),
+    )
 
 
 def test_index_with_an_extra_trailing_column_is_accepted():
-    ex = _books_state(index_on("books", ["lower(title)"], expression=True),
-                      uses_index_("SELECT id FROM books WHERE lower(title) = 'book 7'"))
+    ex = _books_state(
+        index_on("books", ["lower(title)"], expression=True),
+        uses_index_("SELECT id FROM books WHERE lower(title) = 'book 7'"),
+    )
     passes(ex, "CREATE INDEX books_title_id ON books (lower(title), id)")
     passes(ex, "CREATE INDEX books_title_cover ON books (lower(title)) INCLUDE (year)")
     msg = fails(ex, "CREATE INDEX books_id_title ON books (id, lower(title))")
     assert "Your index books_id_title (id, lower(title)) is not one: its first key must be lower(title)." in msg
     # a unique index with an extra column would not be unique on the asked column: keys must be exact
     unique = _books_state(index_on("books", ["title"], unique=True))
-    assert "Missing a unique index on books (title)" in fails(unique, "CREATE UNIQUE INDEX books_u ON books (title, id)")
+    assert "Missing a unique index on books (title)" in fails(
+        unique, "CREATE UNIQUE INDEX books_u ON books (title, id)"
+    )
 
 
 def test_partial_predicate_is_compared_by_meaning():
     ex = _books_state(index_on("books", ["author_id"], partial="year > 2000"))
-    passes(ex, "CREATE INDEX books_recent ON books (author_id) WHERE 2000 < year")         # commuted
-    passes(ex, "CREATE INDEX books_recent ON books (author_id) WHERE year >= 2001")        # integers
+    passes(ex, "CREATE INDEX books_recent ON books (author_id) WHERE 2000 < year")  # commuted
+    passes(ex, "CREATE INDEX books_recent ON books (author_id) WHERE year >= 2001")  # integers
     passes(ex, "CREATE INDEX books_recent ON books (author_id) WHERE NOT (year <= 2000)")
     msg = fails(ex, "CREATE INDEX books_recent ON books (author_id) WHERE year >= 2000")  # boundary
-    assert ("Index books_recent (author_id) is on the right columns but holds the rows WHERE year >= 2000, "
-            "which are not the rows WHERE year > 2000.") in msg
+    assert (
+        "Index books_recent (author_id) is on the right columns but holds the rows WHERE year >= 2000, "
+        "which are not the rows WHERE year > 2000."
+    ) in msg
     eq = _books_state(index_on("books", ["title"], partial="author_id = 7"))
     passes(eq, "CREATE INDEX books_seven ON books (title) WHERE 7 = author_id")
     passes(eq, "CREATE INDEX books_seven ON books (title) WHERE author_id IN (7)")
@@ -255,19 +304,22 @@ def test_feedback_names_the_learners_own_index_not_an_older_one():
         conn.execute(f"DROP INDEX IF EXISTS {demo.SCHEMA}.mine")
 
 
-KEEP_MY_IDX = demo.DROP_BOOK_INDEXES.replace("AND NOT indisprimary", "AND NOT indisprimary AND indexrelid::regclass::text NOT LIKE '%my_idx'")
+KEEP_MY_IDX = demo.DROP_BOOK_INDEXES.replace(
+    "AND NOT indisprimary", "AND NOT indisprimary AND indexrelid::regclass::text NOT LIKE '%my_idx'"
+)
 
 
 def test_a_retry_with_the_same_index_name_works():
     # the setup drops every index but my_idx: the earlier attempt's index is still there at the retry
-    ex = _books_state(index_on("books", ["author_id"]), uses_index_("SELECT * FROM books WHERE author_id = 7"),
-                      setup=KEEP_MY_IDX)
+    ex = _books_state(
+        index_on("books", ["author_id"]), uses_index_("SELECT * FROM books WHERE author_id = 7"), setup=KEEP_MY_IDX
+    )
     try:
         msg = fails(ex, "CREATE INDEX my_idx ON books (year)")
         assert "Your index my_idx (year) is not one" in msg
-        passes(ex, "CREATE INDEX my_idx ON books (author_id)")                  # same name, no "already exists"
+        passes(ex, "CREATE INDEX my_idx ON books (author_id)")  # same name, no "already exists"
         passes(ex, "CREATE INDEX IF NOT EXISTS my_idx ON books (author_id, year)")
-        msg = fails(ex, "CREATE INDEX IF NOT EXISTS my_idx ON books (year)")     # not skipped by IF NOT EXISTS
+        msg = fails(ex, "CREATE INDEX IF NOT EXISTS my_idx ON books (year)")  # not skipped by IF NOT EXISTS
         assert "my_idx (year)" in msg
     finally:
         with connect_pg() as conn:
@@ -278,39 +330,62 @@ def test_mirrored_sort_directions_walked_backwards_serve_the_sort():
     query = "SELECT id FROM books WHERE author_id = 7 ORDER BY year DESC, id ASC LIMIT 5"
     ex = _books_state(uses_index_(query, table="books", no_sort=True))
     passes(ex, "CREATE INDEX books_page ON books (author_id, year DESC, id)")
-    passes(ex, "CREATE INDEX books_page ON books (author_id, year ASC, id DESC)")   # walked backwards
-    msg = fails(ex, "CREATE INDEX books_page ON books (author_id, year, id)")     # same directions: a sort
-    assert "still needs a sort. The plan still sorts the rows of Index" in msg and "Incremental Sort on year DESC, id" in msg
+    passes(ex, "CREATE INDEX books_page ON books (author_id, year ASC, id DESC)")  # walked backwards
+    msg = fails(ex, "CREATE INDEX books_page ON books (author_id, year, id)")  # same directions: a sort
+    assert (
+        "still needs a sort. The plan still sorts the rows of Index" in msg
+        and "Incremental Sort on year DESC, id" in msg
+    )
     assert "Your index: books_page on test_exercises.books USING btree (author_id, year, id) (used by the plan)." in msg
 
 
 def test_plan_feedback_names_the_node_that_causes_the_failure():
     users = {"Node Type": "Index Scan", "Relation Name": "users", "Index Name": "users_pkey", "Plan Rows": 1}
-    posts = {"Node Type": "Bitmap Heap Scan", "Relation Name": "posts", "Plan Rows": 40,
-             "Plans": [{"Node Type": "Bitmap Index Scan", "Index Name": "posts_author_idx"}]}
+    posts = {
+        "Node Type": "Bitmap Heap Scan",
+        "Relation Name": "posts",
+        "Plan Rows": 40,
+        "Plans": [{"Node Type": "Bitmap Index Scan", "Index Name": "posts_author_idx"}],
+    }
     plan = [{"Node Type": "Aggregate"}, users, posts, posts["Plans"][0]]
     msg = pg_plan_problem(plan, "Index Only Scan", table="posts")
-    assert msg == ["The plan reads posts with a Bitmap Heap Scan (its bitmap from posts_author_idx), "
-                   "not with an Index Only Scan."]
+    assert msg == [
+        "The plan reads posts with a Bitmap Heap Scan (its bitmap from posts_author_idx), not with an Index Only Scan."
+    ]
     msg = pg_plan_problem(plan, "Index Only Scan")  # without a table: the biggest read that misses it
     assert "posts" in msg[0] and "users" not in msg[0]
-    with connect_pg(autocommit=True) as conn:   # an Index Only Scan needs the visibility map
+    with connect_pg(autocommit=True) as conn:  # an Index Only Scan needs the visibility map
         conn.execute(f"VACUUM {demo.SCHEMA}.books")
-    live = SQLQuery(id="demo.t9", title="Count", task="-", schema=demo.SCHEMA, plan_table="books",
-                    must_use_index="Index Only Scan",
-                    setup=[demo.DROP_BOOK_INDEXES, "CREATE INDEX books_author_cover ON books (author_id) INCLUDE (year)"],
-                    reference="SELECT count(*) FROM books b JOIN authors a ON a.id = b.author_id "
-                              "WHERE a.name = 'Author 7' AND b.year > 1990")
+    live = SQLQuery(
+        id="demo.t9",
+        title="Count",
+        task="-",
+        schema=demo.SCHEMA,
+        plan_table="books",
+        must_use_index="Index Only Scan",
+        setup=[demo.DROP_BOOK_INDEXES, "CREATE INDEX books_author_cover ON books (author_id) INCLUDE (year)"],
+        reference="SELECT count(*) FROM books b JOIN authors a ON a.id = b.author_id "
+        "WHERE a.name = 'Author 7' AND b.year > 1990",
+    )
     passes(live, live.reference)
-    msg = fails(live, "SELECT count(b.price) FROM books b JOIN authors a ON a.id = b.author_id "
-                      "WHERE a.name = 'Author 7' AND b.year > 1990 AND b.price IS NOT NULL")
+    msg = fails(
+        live,
+        "SELECT count(b.price) FROM books b JOIN authors a ON a.id = b.author_id "
+        "WHERE a.name = 'Author 7' AND b.year > 1990 AND b.price IS NOT NULL",
+    )
     assert "The plan reads books with" in msg and "not with an Index Only Scan" in msg
     assert "authors" not in msg.split("The plan reads books")[1].split(".")[0]
 
 
 def test_result_column_names_are_checked_where_the_task_names_them():
-    named = SQLQuery(id="demo.t10", title="Names", task="-", schema=demo.SCHEMA, columns=True,
-                     reference="SELECT country, count(*) AS authors FROM authors GROUP BY country")
+    named = SQLQuery(
+        id="demo.t10",
+        title="Names",
+        task="-",
+        schema=demo.SCHEMA,
+        columns=True,
+        reference="SELECT country, count(*) AS authors FROM authors GROUP BY country",
+    )
     passes(named, "SELECT country, count(*) AS authors FROM authors GROUP BY 1")
     msg = fails(named, "SELECT country, count(*) FROM authors GROUP BY country")
     assert "Wrong column names: yours are (country, count); expected (country, authors)." in msg
@@ -339,29 +414,44 @@ CREATE TRIGGER accounts_touch BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUN
 
 
 def test_pg_state_constraints_triggers_columns():
-    ex = SQLState(id="demo.t3", title="Guard the accounts", task="-", schema=demo.SCHEMA,
-                  setup=ACCOUNTS_SETUP, reference=ACCOUNTS_SOLUTION,
-                  expect=[constraint_on("accounts", "unique", ["email"]), constraint_on("accounts", "check", ["balance"]),
-                          column_on("accounts", "email", type="text", not_null=True),
-                          trigger_on("accounts", events="UPDATE", timing="BEFORE", for_each="ROW")])
+    ex = SQLState(
+        id="demo.t3",
+        title="Guard the accounts",
+        task="-",
+        schema=demo.SCHEMA,
+        setup=ACCOUNTS_SETUP,
+        reference=ACCOUNTS_SOLUTION,
+        expect=[
+            constraint_on("accounts", "unique", ["email"]),
+            constraint_on("accounts", "check", ["balance"]),
+            column_on("accounts", "email", type="text", not_null=True),
+            trigger_on("accounts", events="UPDATE", timing="BEFORE", for_each="ROW"),
+        ],
+    )
     try:
         passes(ex, ACCOUNTS_SOLUTION)
         msg = fails(ex, "ALTER TABLE accounts ADD CONSTRAINT accounts_email_key UNIQUE (email)")
-        assert "Missing a CHECK constraint on accounts (balance). Constraints on accounts now: " \
-               "accounts_email_key UNIQUE (email); accounts_pkey PRIMARY KEY (id)." in msg
+        assert (
+            "Missing a CHECK constraint on accounts (balance). Constraints on accounts now: "
+            "accounts_email_key UNIQUE (email); accounts_pkey PRIMARY KEY (id)." in msg
+        )
         assert "Column accounts.email should be NOT NULL." in msg
         assert "Missing a trigger on accounts (BEFORE UPDATE). Triggers on accounts now: none." in msg
     finally:
         from dbworkbook import connect
 
         with connect.postgres() as conn:
-            conn.execute(f"DROP TABLE IF EXISTS {demo.SCHEMA}.accounts; DROP FUNCTION IF EXISTS {demo.SCHEMA}.touch_account()")
+            conn.execute(
+                f"DROP TABLE IF EXISTS {demo.SCHEMA}.accounts; DROP FUNCTION IF EXISTS {demo.SCHEMA}.touch_account()"
+            )
 
 
 # --------------------------------------------------------------------------- SQLite
 def test_sqlite_query_feedback():
     ex = exercise("demo.sqlite_query")
-    assert "Unexpected rows (1):\n      ('Osaka', 2753000)" not in fails(ex, "SELECT name, population FROM cities WHERE population > 5000000")
+    assert "Unexpected rows (1):\n      ('Osaka', 2753000)" not in fails(
+        ex, "SELECT name, population FROM cities WHERE population > 5000000"
+    )
     msg = fails(ex, "SELECT name, population FROM cities WHERE population > 500000")
     assert "Unexpected rows (1):\n      ('Oslo', 709000)" in msg
     assert 'SQLite says: near "SELEC": syntax error' in fails(ex, "SELEC 1")
@@ -371,8 +461,9 @@ def test_sqlite_query_feedback():
 
 
 def test_sqlite_full_scan_plan():
-    ex = dataclasses.replace(exercise("demo.sqlite_query"), must_use_index=True,
-                             reference="SELECT name FROM cities WHERE country = 'NO'")
+    ex = dataclasses.replace(
+        exercise("demo.sqlite_query"), must_use_index=True, reference="SELECT name FROM cities WHERE country = 'NO'"
+    )
     passes(ex, ex.reference)
     msg = fails(ex, "SELECT name FROM cities WHERE country || '' = 'NO'")
     assert "The plan scans the whole table (SCAN cities): no index serves this query." in msg
@@ -383,7 +474,10 @@ def test_mongo_missing_extra_and_count():
     ex = exercise("demo.mongo_filter")
     msg = fails(ex, {"author": "Author 3", "year": 2013, "sku": {"$lt": 200}})
     assert "Your query returns 3 documents; the expected result has 33." in msg
-    assert "Missing documents (30, first 3 shown):\n      {sku: 203, title: 'Book 203', author: 'Author 3', year: 2013, price: 25}" in msg
+    assert (
+        "Missing documents (30, first 3 shown):\n      {sku: 203, title: 'Book 203', author: 'Author 3', year: 2013, price: 25}"
+        in msg
+    )
     msg = fails(ex, {"author": "Author 3", "year": {"$gte": 2003}})
     assert "Unexpected documents (" in msg and "Missing" not in msg
 
@@ -405,12 +499,29 @@ def test_mongo_order_and_bad_pipeline():
 
 
 def test_mongo_find_spec_projection_sort_limit():
-    ex = MongoQuery(id="demo.t4", title="Three cheapest", task="-", collection=demo.BOOKS, ordered=True,
-                    reference={"filter": {"author": "Author 1"}, "projection": {"_id": 0, "title": 1, "price": 1},
-                              "sort": [("price", 1), ("sku", 1)], "limit": 3})
+    ex = MongoQuery(
+        id="demo.t4",
+        title="Three cheapest",
+        task="-",
+        collection=demo.BOOKS,
+        ordered=True,
+        reference={
+            "filter": {"author": "Author 1"},
+            "projection": {"_id": 0, "title": 1, "price": 1},
+            "sort": [("price", 1), ("sku", 1)],
+            "limit": 3,
+        },
+    )
     passes(ex, ex.reference)
-    msg = fails(ex, {"filter": {"author": "Author 1"}, "projection": {"_id": 0, "title": 1},
-                     "sort": {"price": 1, "sku": 1}, "limit": 3})
+    msg = fails(
+        ex,
+        {
+            "filter": {"author": "Author 1"},
+            "projection": {"_id": 0, "title": 1},
+            "sort": {"price": 1, "sku": 1},
+            "limit": 3,
+        },
+    )
     assert "Missing documents (3):\n      {title: 'Book 221', price: 5}" in msg
     assert "Unexpected documents (3):\n      {title: 'Book 221'}" in msg
 
@@ -426,13 +537,14 @@ def test_mongo_state_index_checks():
     ex = exercise("demo.mongo_ddl")
     passes(ex, ex.reference)
 
-    def answer(coll):
-        ...  # your code here
+    def answer(coll): ...  # your code here
 
     assert "You have not written an answer yet" in fails(ex, answer)
     msg = fails(ex, lambda coll: coll.create_index("name"))
-    assert ("Missing an index {email: 1} with unique=True on test_exercises_users. "
-            "Indexes now: _id_ {_id: 1}; name_1 {name: 1}.") in msg
+    assert (
+        "Missing an index {email: 1} with unique=True on test_exercises_users. "
+        "Indexes now: _id_ {_id: 1}; name_1 {name: 1}."
+    ) in msg
     assert "The plan is a COLLSCAN: no index serves this filter." in msg
     assert "Index email_1 has the right keys but is not unique." in fails(ex, lambda coll: coll.create_index("email"))
 
@@ -443,12 +555,19 @@ def test_mongo_state_index_checks():
 
 
 def test_mongo_index_options():
-    ttl = MongoState(id="demo.t5", title="TTL", task="-", collection="test_exercises_sessions",
-                     setup=lambda coll: coll.drop_indexes(),
-                     reference=lambda coll: coll.create_index("at", expireAfterSeconds=3600),
-                     expect=[mongo_index("at", ttl=3600)])
+    ttl = MongoState(
+        id="demo.t5",
+        title="TTL",
+        task="-",
+        collection="test_exercises_sessions",
+        setup=lambda coll: coll.drop_indexes(),
+        reference=lambda coll: coll.create_index("at", expireAfterSeconds=3600),
+        expect=[mongo_index("at", ttl=3600)],
+    )
     passes(ttl, ttl.reference)
-    assert "has expireAfterSeconds=60; expected 3600" in fails(ttl, lambda coll: coll.create_index("at", expireAfterSeconds=60))
+    assert "has expireAfterSeconds=60; expected 3600" in fails(
+        ttl, lambda coll: coll.create_index("at", expireAfterSeconds=60)
+    )
     assert "is not a TTL index" not in fails(ttl, lambda coll: coll.create_index([("at", -1)]))
 
 
@@ -469,8 +588,7 @@ def test_redis_missing_key_wrong_value_missing_ttl():
 def test_redis_function_answers_and_return_values():
     ex = exercise("demo.redis_function")
 
-    def stub(r):
-        ...  # your Redis commands here
+    def stub(r): ...  # your Redis commands here
 
     assert "You have not written an answer yet" in fails(ex, stub)
 
@@ -493,17 +611,30 @@ def test_redis_function_answers_and_return_values():
 
 
 def test_redis_predicates_and_quoting():
-    ex = RedisTask(id="demo.t6", title="Greet", task="-", db=demo.REDIS_DB, compare_state=False,
-                   reference=['SET greeting "hello world"', "GET greeting"],
-                   expect=[key_is("greeting", "hello world", type="string"), persistent("greeting"),
-                           returns("hello world")])
+    ex = RedisTask(
+        id="demo.t6",
+        title="Greet",
+        task="-",
+        db=demo.REDIS_DB,
+        compare_state=False,
+        reference=['SET greeting "hello world"', "GET greeting"],
+        expect=[key_is("greeting", "hello world", type="string"), persistent("greeting"), returns("hello world")],
+    )
     passes(ex, ex.reference)
     msg = fails(ex, ["SET greeting hello EX 5", "GET greeting"])
     assert "greeting is 'hello'; expected 'hello world'." in msg
     assert "greeting expires (it has a TTL); it should be persistent." in msg
     assert "Your answer returned 'hello'; expected 'hello world'." in msg
-    setup = RedisTask(id="demo.t7", title="Pop", task="-", db=demo.REDIS_DB, setup=["RPUSH q a b c"],
-                      reference=["LPOP q"], keys="q", expect=[expires("q")])
+    setup = RedisTask(
+        id="demo.t7",
+        title="Pop",
+        task="-",
+        db=demo.REDIS_DB,
+        setup=["RPUSH q a b c"],
+        reference=["LPOP q"],
+        keys="q",
+        expect=[expires("q")],
+    )
     assert "q has no TTL: it must expire." in fails(setup, ["LPOP q"])
 
 
@@ -564,8 +695,10 @@ def test_progress_records_and_prints(monkeypatch, tmp_path, capsys):
     # Notebook number 99 exists in no catalog and no notebook file, so the report keeps its bare number.
     path = tmp_path / "p" / "progress.json"
     monkeypatch.setenv("DBWB_PROGRESS_FILE", str(path))
-    fake = [dataclasses.replace(exercise("demo.pg_query"), id="99.1"),
-            dataclasses.replace(exercise("demo.sqlite_query"), id="99.2")]
+    fake = [
+        dataclasses.replace(exercise("demo.pg_query"), id="99.1"),
+        dataclasses.replace(exercise("demo.sqlite_query"), id="99.2"),
+    ]
     monkeypatch.setattr(catalog, "notebooks", lambda include_demo=False: {"99": fake})
     fake[0].check(fake[0].reference)
     fake[1].check("SELECT 1, 2")
@@ -611,41 +744,54 @@ def serves_coll():
 
     db = connect.mongo()
     db.drop_collection(SERVES)
-    db[SERVES].insert_many([{"u": i % 10, "t": i, "s": "pending" if i % 3 == 0 else "done", "x": i % 7}
-                            for i in range(600)])
+    db[SERVES].insert_many(
+        [{"u": i % 10, "t": i, "s": "pending" if i % 3 == 0 else "done", "x": i % 7} for i in range(600)]
+    )
     yield db[SERVES]
     db.drop_collection(SERVES)
 
 
 def _history_state(**kw):
-    return MongoState(id="demo.serves", title="History", task="-", collection=SERVES,
-                      setup=lambda coll: coll.drop_indexes(),
-                      reference=lambda coll: coll.create_index([("u", 1), ("t", -1)]),
-                      expect=[mongo_engine.mongo_serves({"u": 3}, sort=[("t", -1)], max_keys_per_doc=1, **kw)])
+    return MongoState(
+        id="demo.serves",
+        title="History",
+        task="-",
+        collection=SERVES,
+        setup=lambda coll: coll.drop_indexes(),
+        reference=lambda coll: coll.create_index([("u", 1), ("t", -1)]),
+        expect=[mongo_engine.mongo_serves({"u": 3}, sort=[("t", -1)], max_keys_per_doc=1, **kw)],
+    )
 
 
 def test_mongo_normalize_filter_is_mongods_rewrite():
-    assert mongo_engine.normalize_filter({"s": {"$in": ["pending"]}, "t": {"$gte": 5}}) == {"s": "pending", "t": {"$gte": 5}}
-    assert mongo_engine.normalize_filter({"$and": [{"s": {"$eq": "pending"}}, {"t": {"$gte": 5}}]}) == {"s": "pending", "t": {"$gte": 5}}
+    assert mongo_engine.normalize_filter({"s": {"$in": ["pending"]}, "t": {"$gte": 5}}) == {
+        "s": "pending",
+        "t": {"$gte": 5},
+    }
+    assert mongo_engine.normalize_filter({"$and": [{"s": {"$eq": "pending"}}, {"t": {"$gte": 5}}]}) == {
+        "s": "pending",
+        "t": {"$gte": 5},
+    }
     assert mongo_engine.normalize_filter({"s": {"$in": ["a", "b"]}}) == {"s": {"$in": ["a", "b"]}}
     assert mongo_engine.equality_fields({"u": {"$in": [3]}, "t": {"$gt": 1}}) == {"u"}
 
 
 def test_mongo_sort_served_is_mongods_rule():
     served = mongo_engine.sort_served
-    assert served({"u": 1, "t": -1}, {"u": 3}, [("t", -1)])                 # its own order
-    assert served({"u": 1, "t": 1}, {"u": 3}, [("t", -1)])                  # walked backward
-    assert served({"u": -1, "t": -1, "x": 1}, {"u": 3}, [("t", -1)])        # an extra trailing key
-    assert served({"u": 1, "t": -1}, {"u": {"$in": [3]}}, [("t", -1)])      # a single-element $in pins u
-    assert served({"a": 1, "b": -1}, {}, [("a", -1), ("b", 1)])             # mirrored, both keys
-    assert not served({"a": 1, "b": 1}, {}, [("a", 1), ("b", -1)])          # mixed directions
+    assert served({"u": 1, "t": -1}, {"u": 3}, [("t", -1)])  # its own order
+    assert served({"u": 1, "t": 1}, {"u": 3}, [("t", -1)])  # walked backward
+    assert served({"u": -1, "t": -1, "x": 1}, {"u": 3}, [("t", -1)])  # an extra trailing key
+    assert served({"u": 1, "t": -1}, {"u": {"$in": [3]}}, [("t", -1)])  # a single-element $in pins u
+    assert served({"a": 1, "b": -1}, {}, [("a", -1), ("b", 1)])  # mirrored, both keys
+    assert not served({"a": 1, "b": 1}, {}, [("a", 1), ("b", -1)])  # mixed directions
     assert not served({"u": 1}, {"u": 3}, [("t", -1)])
     assert not served({"u": 1, "x": 1, "t": -1}, {"u": 3, "x": {"$gte": 2}}, [("t", -1)])  # range before sort
     assert not served({"u": 1, "t": -1}, {"u": {"$in": [3, 4]}}, [("t", -1)])
 
 
-@pytest.mark.parametrize("keys", [[("u", 1), ("t", -1)], [("u", 1), ("t", 1)], [("u", -1), ("t", -1)],
-                                  [("u", 1), ("t", -1), ("x", 1)]])
+@pytest.mark.parametrize(
+    "keys", [[("u", 1), ("t", -1)], [("u", 1), ("t", 1)], [("u", -1), ("t", -1)], [("u", 1), ("t", -1), ("x", 1)]]
+)
 def test_mongo_serves_accepts_every_index_that_serves_the_sort(serves_coll, keys):
     passes(_history_state(), lambda coll: coll.create_index(keys))
 
@@ -664,10 +810,15 @@ def test_mongo_serves_judges_the_plan_and_names_the_learners_index(serves_coll):
 
 
 def test_mongo_serves_never_names_an_index_the_answer_did_not_create(serves_coll):
-    ex = MongoState(id="demo.serves2", title="History", task="-", collection=SERVES,
-                    setup=lambda coll: (coll.drop_indexes(), coll.create_index("x", name="legacy")),
-                    reference=lambda coll: coll.create_index([("u", 1), ("t", -1)]),
-                    expect=[mongo_engine.mongo_serves({"u": 3}, sort=[("t", -1)], max_keys_per_doc=1)])
+    ex = MongoState(
+        id="demo.serves2",
+        title="History",
+        task="-",
+        collection=SERVES,
+        setup=lambda coll: (coll.drop_indexes(), coll.create_index("x", name="legacy")),
+        reference=lambda coll: coll.create_index([("u", 1), ("t", -1)]),
+        expect=[mongo_engine.mongo_serves({"u": 3}, sort=[("t", -1)], max_keys_per_doc=1)],
+    )
     msg = fails(ex, lambda coll: coll.create_index([("t", -1)], name="mine"))
     assert "mine {t: -1}" in msg and "legacy" not in msg
     # the userId_1_createdAt_1 case of issue 12: an index that serves the query is never "missing"
@@ -677,8 +828,14 @@ def test_mongo_serves_never_names_an_index_the_answer_did_not_create(serves_coll
 
 def test_mongo_query_partial_index_accepts_mongods_rewrites(serves_coll):
     serves_coll.create_index([("t", 1)], partialFilterExpression={"s": "pending"})
-    ex = MongoQuery(id="demo.partial", title="Pending", task="-", collection=SERVES, must_use_index=True,
-                    reference={"s": "pending", "t": {"$gte": 300}})
+    ex = MongoQuery(
+        id="demo.partial",
+        title="Pending",
+        task="-",
+        collection=SERVES,
+        must_use_index=True,
+        reference={"s": "pending", "t": {"$gte": 300}},
+    )
     passes(ex, ex.reference)
     passes(ex, {"s": {"$in": ["pending"]}, "t": {"$gte": 300}})
     passes(ex, {"$and": [{"t": {"$gte": 300}}, {"s": {"$eq": "pending"}}]})
@@ -700,8 +857,11 @@ def test_mongo_index_leading_and_mirrored(serves_coll):
 
 # --------------------------------------------------------------------------- Redis behaviour (issue 12)
 from dbworkbook.exercises import Scenario, atomic, max_round_trips, never, uses  # noqa: E402
-from dbworkbook.exercises.redisdb import build_trace, parse_monitor_line  # noqa: E402
-from dbworkbook.exercises.redisdb import _Recorder  # noqa: E402
+from dbworkbook.exercises.redisdb import (  # noqa: E402
+    _Recorder,
+    build_trace,
+    parse_monitor_line,
+)
 
 RATE_WHY = "a crash between them leaves ratelimit:42 without a TTL"
 
@@ -715,9 +875,17 @@ def _count_in_multi(r):
 
 
 def _rate_task(**extra):
-    return RedisTask(id="demo.rate", title="Count a request", task="-", db=demo.REDIS_DB,
-                     setup=["SET ratelimit:42 3"], reference=_count_in_multi, compare_return=True,
-                     expect=[key_is("ratelimit:42", "4"), expires("ratelimit:42", max=60)], **extra)
+    return RedisTask(
+        id="demo.rate",
+        title="Count a request",
+        task="-",
+        db=demo.REDIS_DB,
+        setup=["SET ratelimit:42 3"],
+        reference=_count_in_multi,
+        compare_return=True,
+        expect=[key_is("ratelimit:42", "4"), expires("ratelimit:42", max=60)],
+        **extra,
+    )
 
 
 def test_redis_atomic_rejects_two_round_trips_and_accepts_multi_and_scripts():
@@ -730,10 +898,12 @@ def test_redis_atomic_rejects_two_round_trips_and_accepts_multi_and_scripts():
         return current <= 5
 
     msg = fails(ex, separate)
-    assert ("INCR and EXPIRE ran as two separate commands (`INCRBY ratelimit:42 1` · `EXPIRE ratelimit:42 60 NX`): "
-            "a crash between them leaves ratelimit:42 without a TTL.") in msg
+    assert (
+        "INCR and EXPIRE ran as two separate commands (`INCRBY ratelimit:42 1` · `EXPIRE ratelimit:42 60 NX`): "
+        "a crash between them leaves ratelimit:42 without a TTL."
+    ) in msg
 
-    def plain_pipeline(r):       # one round trip, but no MULTI: still two steps on the server
+    def plain_pipeline(r):  # one round trip, but no MULTI: still two steps on the server
         pipe = r.pipeline(transaction=False)
         pipe.incr("ratelimit:42")
         pipe.expire("ratelimit:42", 60, nx=True)
@@ -750,30 +920,49 @@ def test_redis_atomic_rejects_two_round_trips_and_accepts_multi_and_scripts():
     assert "INCR and EXPIRE ran as two separate steps" in fails(ex, half_in_multi)
 
     def script(r):
-        return r.eval("local n = redis.call('INCR', KEYS[1]) "
-                      "if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], 60) end "
-                      "return n", 1, "ratelimit:42") <= 5
+        return (
+            r.eval(
+                "local n = redis.call('INCR', KEYS[1]) "
+                "if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], 60) end "
+                "return n",
+                1,
+                "ratelimit:42",
+            )
+            <= 5
+        )
 
     passes(ex, script)
 
     # a command list: MULTI ... EXEC typed by hand is one atomic block too
-    cmds = RedisTask(id="demo.rate2", title="Count", task="-", db=demo.REDIS_DB, setup=["SET ratelimit:42 3"],
-                     reference=["MULTI", "INCR ratelimit:42", "EXPIRE ratelimit:42 60 NX", "EXEC"],
-                     behaviour=[atomic("INCR", "EXPIRE", why=RATE_WHY)])
+    cmds = RedisTask(
+        id="demo.rate2",
+        title="Count",
+        task="-",
+        db=demo.REDIS_DB,
+        setup=["SET ratelimit:42 3"],
+        reference=["MULTI", "INCR ratelimit:42", "EXPIRE ratelimit:42 60 NX", "EXEC"],
+        behaviour=[atomic("INCR", "EXPIRE", why=RATE_WHY)],
+    )
     passes(cmds, cmds.reference)
     assert "ran as two separate commands" in fails(cmds, ["INCR ratelimit:42", "EXPIRE ratelimit:42 60 NX"])
 
 
 def test_redis_atomic_get_then_del_lock_release():
-    release = ("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) "
-               "else return 0 end")
+    release = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 
     def scripted(r):
         return [r.eval(release, 1, f"lock:{n}", "token-A") for n in (7, 8)]
 
-    ex = RedisTask(id="demo.lock", title="Release", task="-", db=demo.REDIS_DB, reference=scripted,
-                   setup=["SET lock:7 token-B EX 30", "SET lock:8 token-A EX 30"], compare_return=True,
-                   behaviour=[atomic("GET", "DEL", why="the lock can expire and be taken between them")])
+    ex = RedisTask(
+        id="demo.lock",
+        title="Release",
+        task="-",
+        db=demo.REDIS_DB,
+        reference=scripted,
+        setup=["SET lock:7 token-B EX 30", "SET lock:8 token-A EX 30"],
+        compare_return=True,
+        behaviour=[atomic("GET", "DEL", why="the lock can expire and be taken between them")],
+    )
     passes(ex, scripted)
 
     def python_compare(r):
@@ -788,7 +977,7 @@ def test_redis_atomic_get_then_del_lock_release():
     msg = fails(ex, python_compare)
     assert "GET and DEL ran as three separate commands (`GET lock:7` · `GET lock:8` · `DEL lock:8`)" in msg
 
-    def optimistic(r):            # WATCH + GET + MULTI/DEL/EXEC: optimistic locking is atomic too
+    def optimistic(r):  # WATCH + GET + MULTI/DEL/EXEC: optimistic locking is atomic too
         out = []
         for n in (7, 8):
             with r.pipeline() as pipe:
@@ -812,12 +1001,21 @@ def test_redis_never_uses_and_round_trips():
                 pipe.expire(key, 3600, nx=True)
             return sum(pipe.execute())
 
-    ex = RedisTask(id="demo.ttl", title="TTLs", task="-", db=demo.REDIS_DB, reference=scan_and_pipeline,
-                   setup=["SET cache:a 1", "SET cache:b 2 EX 60", "SET other 3"], compare_return=True,
-                   behaviour=[never("KEYS", why="KEYS blocks the server while it walks every key"),
-                              uses("SCAN", why="SCAN walks the keys in small steps"),
-                              uses("EXPIRE NX", why="a running TTL must not be reset"),
-                              max_round_trips(2, why="send the EXPIREs in one pipeline")])
+    ex = RedisTask(
+        id="demo.ttl",
+        title="TTLs",
+        task="-",
+        db=demo.REDIS_DB,
+        reference=scan_and_pipeline,
+        setup=["SET cache:a 1", "SET cache:b 2 EX 60", "SET other 3"],
+        compare_return=True,
+        behaviour=[
+            never("KEYS", why="KEYS blocks the server while it walks every key"),
+            uses("SCAN", why="SCAN walks the keys in small steps"),
+            uses("EXPIRE NX", why="a running TTL must not be reset"),
+            max_round_trips(2, why="send the EXPIREs in one pipeline"),
+        ],
+    )
     passes(ex, scan_and_pipeline)
 
     def with_keys(r):
@@ -846,17 +1044,29 @@ def test_redis_never_uses_and_round_trips():
     msg = fails(ex, without_nx)
     assert "Your code sent `EXPIRE cache:a 3600` but never EXPIRE with NX: a running TTL must not be reset." in msg
     # KEYS run by a Lua script is caught too
-    lua_keys = RedisTask(id="demo.lua_keys", title="-", task="-", db=demo.REDIS_DB, reference=["SET a 1"],
-                         behaviour=[never("KEYS", why="it blocks")])
+    lua_keys = RedisTask(
+        id="demo.lua_keys",
+        title="-",
+        task="-",
+        db=demo.REDIS_DB,
+        reference=["SET a 1"],
+        behaviour=[never("KEYS", why="it blocks")],
+    )
     msg = fails(lua_keys, ["SET a 1", "EVAL \"return redis.call('KEYS', '*')\" 0"])
     assert "Your code sent KEYS (`KEYS *` inside a Lua script): it blocks." in msg
 
 
 def test_redis_scenarios_expose_a_reset_ttl_and_name_the_scenario():
-    ex = _rate_task(ttl_tolerance=2, behaviour=[atomic("INCR", "EXPIRE", why=RATE_WHY)],
-                    scenarios=[("the counter already has a TTL (30 s left)", ["EXPIRE ratelimit:42 30"]),
-                               Scenario("this request reaches the limit", ["SET ratelimit:42 4 EX 30"],
-                                        expect=[key_is("ratelimit:42", "5")])])
+    ex = _rate_task(
+        ttl_tolerance=2,
+        behaviour=[atomic("INCR", "EXPIRE", why=RATE_WHY)],
+        scenarios=[
+            ("the counter already has a TTL (30 s left)", ["EXPIRE ratelimit:42 30"]),
+            Scenario(
+                "this request reaches the limit", ["SET ratelimit:42 4 EX 30"], expect=[key_is("ratelimit:42", "5")]
+            ),
+        ],
+    )
     passes(ex, _count_in_multi)
 
     def resets_ttl(r):
@@ -881,7 +1091,7 @@ def test_redis_scenarios_expose_a_reset_ttl_and_name_the_scenario():
     assert "In the scenario “this request reaches the limit”" in msg
     assert "Your answer returned False; expected True." in msg
 
-    def resets_and_off_by_one(r):     # fails in the main run first: the scenarios are not run
+    def resets_and_off_by_one(r):  # fails in the main run first: the scenarios are not run
         return off_by_one(r) and r.persist("ratelimit:42")
 
     msg = fails(ex, resets_and_off_by_one)
@@ -889,34 +1099,48 @@ def test_redis_scenarios_expose_a_reset_ttl_and_name_the_scenario():
 
 
 def test_redis_reference_must_satisfy_its_own_behaviour():
-    ex = RedisTask(id="demo.bad_ref", title="-", task="-", db=demo.REDIS_DB,
-                   reference=["INCR n", "EXPIRE n 60"], behaviour=[atomic("INCR", "EXPIRE", why="crash")])
+    ex = RedisTask(
+        id="demo.bad_ref",
+        title="-",
+        task="-",
+        db=demo.REDIS_DB,
+        reference=["INCR n", "EXPIRE n 60"],
+        behaviour=[atomic("INCR", "EXPIRE", why="crash")],
+    )
     msg = fails(ex, ["INCR n", "EXPIRE n 60"])
     assert "could not be checked" in msg and "The reference fails its own behaviour check" in msg
 
 
 def test_redis_trace_groups_blocks_in_both_server_orders():
-    lines = [parse_monitor_line(text) for text in [
-        '1.1 [14 127.0.0.1:5000] "EVAL" "return redis.call(\'get\', KEYS[1])" "1" "k"',
-        '1.2 [14 lua] "get" "k"',
-        '1.3 [14 127.0.0.1:5000] "MULTI"',
-        '1.4 [14 127.0.0.1:5000] "SET" "a b" "say \\"hi\\"\\n"',
-        '1.5 [14 127.0.0.1:9999] "KEYS" "*"',          # another client: not ours
-        '1.6 [3 127.0.0.1:5000] "SET" "elsewhere" "1"',   # another database: dropped
-        '1.7 [14 127.0.0.1:5000] "EXEC"',
-        '1.8 [14 127.0.0.1:5000] "DEL" "k"',
-    ]]
+    lines = [
+        parse_monitor_line(text)
+        for text in [
+            '1.1 [14 127.0.0.1:5000] "EVAL" "return redis.call(\'get\', KEYS[1])" "1" "k"',
+            '1.2 [14 lua] "get" "k"',
+            '1.3 [14 127.0.0.1:5000] "MULTI"',
+            '1.4 [14 127.0.0.1:5000] "SET" "a b" "say \\"hi\\"\\n"',
+            '1.5 [14 127.0.0.1:9999] "KEYS" "*"',  # another client: not ours
+            '1.6 [3 127.0.0.1:5000] "SET" "elsewhere" "1"',  # another database: dropped
+            '1.7 [14 127.0.0.1:5000] "EXEC"',
+            '1.8 [14 127.0.0.1:5000] "DEL" "k"',
+        ]
+    ]
     recorder = _Recorder()
     recorder.ports.add(5000)
     trace = build_trace(lines, db=14, recorder=recorder, script_first=True)
     assert [(b.kind, [c.name for c in b.calls]) for b in trace.blocks] == [
-        ("script", ["EVAL", "GET"]), ("multi", ["MULTI", "SET", "EXEC"]), ("command", ["DEL"])]
+        ("script", ["EVAL", "GET"]),
+        ("multi", ["MULTI", "SET", "EXEC"]),
+        ("command", ["DEL"]),
+    ]
     assert trace.calls[1].via == "lua" and trace.calls[3].args == ("a b", 'say "hi"\n')
     # a server that shows the script's commands before the script call (Redis 7.0's call())
     later = [lines[1], lines[0], lines[7]]
     trace = build_trace(later, db=14, recorder=recorder, script_first=False)
-    assert [(b.kind, [c.name for c in b.calls]) for b in trace.blocks] == [("script", ["EVAL", "GET"]),
-                                                                         ("command", ["DEL"])]
+    assert [(b.kind, [c.name for c in b.calls]) for b in trace.blocks] == [
+        ("script", ["EVAL", "GET"]),
+        ("command", ["DEL"]),
+    ]
 
 
 def test_redis_return_values_per_key_and_stream_groups_in_state():
@@ -937,7 +1161,10 @@ def test_redis_return_values_per_key_and_stream_groups_in_state():
         r.xgroup_create("s", "g", id="0")
         r.xreadgroup("g", "c", {"s": ">"})
 
-    streams = RedisTask(id="demo.groups", title="-", task="-", db=demo.REDIS_DB, setup=["XADD s 1-0 k v"],
-                        reference=consume)
+    streams = RedisTask(
+        id="demo.groups", title="-", task="-", db=demo.REDIS_DB, setup=["XADD s 1-0 k v"], reference=consume
+    )
     passes(streams, consume)
-    assert "groups: {g: {pending: 1, last-delivered-id: '1-0'}}}; expected stream" in fails(streams, consume_without_ack)
+    assert "groups: {g: {pending: 1, last-delivered-id: '1-0'}}}; expected stream" in fails(
+        streams, consume_without_ack
+    )

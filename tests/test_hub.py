@@ -11,6 +11,7 @@ extra (JupyterHub) and npm (for configurable-http-proxy), else it is skipped. Th
 from the seeded template (~/.cache/dbworkbook/hub-template-small): the first run on a machine seeds
 it once (about a minute and a half more); later runs take about a minute.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -29,18 +30,19 @@ from pathlib import Path
 
 import pytest
 
-from dbworkbook import hub, settings  # noqa: E402
+from dbworkbook import hub, settings
 
 try:
     import firstuseauthenticator  # noqa: F401
     import jupyterhub  # noqa: F401
     import requests
+
     HUB_MISSING = None
 except ImportError as exc:  # the hub extra: pip install -e '.[hub]' (make hub does it)
     HUB_MISSING = f"the hub extra is not installed ({exc.name}): pip install -e '.[hub]'"
 
-PORT = 60300          # the hub: 60300 public, 60301 hub API, 60302 proxy API
-BASE = 60310          # learners' databases: 60310-60312, 60320-60322, ...
+PORT = 60300  # the hub: 60300 public, 60301 hub API, 60302 proxy API
+BASE = 60310  # learners' databases: 60310-60312, 60320-60322, ...
 LEARNERS = ["ada", "grace", "linus", "barbara"]
 PASSWORD = "correct horse battery"
 
@@ -73,18 +75,26 @@ class Learner:
     def sign_in(self):
         r = self.s.get(f"{self.base}/hub/login", timeout=30)
         assert r.status_code == 200, r.text[:300]
-        r = self.s.post(f"{self.base}/hub/login?next=", data={"username": self.name, "password": PASSWORD,
-                                                              "_xsrf": self.xsrf()},
-                        allow_redirects=False, timeout=30)
+        r = self.s.post(
+            f"{self.base}/hub/login?next=",
+            data={"username": self.name, "password": PASSWORD, "_xsrf": self.xsrf()},
+            allow_redirects=False,
+            timeout=30,
+        )
         assert r.status_code == 302, (r.status_code, r.text[:500])
-        r = self.s.post(f"{self.base}/hub/api/users/{self.name}/tokens", json={"note": "test", "expires_in": 600},
-                        headers={"X-XSRFToken": self.xsrf()}, timeout=30)
+        r = self.s.post(
+            f"{self.base}/hub/api/users/{self.name}/tokens",
+            json={"note": "test", "expires_in": 600},
+            headers={"X-XSRFToken": self.xsrf()},
+            timeout=30,
+        )
         assert r.status_code in (200, 201), (r.status_code, r.text[:500])
         self.token = r.json()["token"]
 
     def api(self, method, path, **kw):
-        return self.s.request(method, f"{self.base}/hub/api{path}", headers={"Authorization": f"token {self.token}"},
-                              timeout=60, **kw)
+        return self.s.request(
+            method, f"{self.base}/hub/api{path}", headers={"Authorization": f"token {self.token}"}, timeout=60, **kw
+        )
 
     def start_server(self, timeout=240):
         r = self.api("POST", f"/users/{self.name}/server")
@@ -109,19 +119,39 @@ class Learner:
         from tornado.websocket import websocket_connect
 
         url = f"{self.base}/user/{self.name}/api/kernels"
-        r = await asyncio.to_thread(self.s.post, url, headers={"Authorization": f"token {self.token}"},
-                                    json={"name": "python3"}, timeout=60)
+        r = await asyncio.to_thread(
+            self.s.post, url, headers={"Authorization": f"token {self.token}"}, json={"name": "python3"}, timeout=60
+        )
         assert r.status_code == 201, (r.status_code, r.text[:300])
         kernel = r.json()["id"]
         ws_url = url.replace("http://", "ws://") + f"/{kernel}/channels"
         ws = await websocket_connect(HTTPRequest(ws_url, headers={"Authorization": f"token {self.token}"}))
         msg_id = uuid.uuid4().hex
-        await ws.write_message(json.dumps({
-            "header": {"msg_id": msg_id, "username": self.name, "session": uuid.uuid4().hex, "msg_type": "execute_request",
-                       "version": "5.3"},
-            "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
-            "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {},
-                        "allow_stdin": False, "stop_on_error": True}}))
+        await ws.write_message(
+            json.dumps(
+                {
+                    "header": {
+                        "msg_id": msg_id,
+                        "username": self.name,
+                        "session": uuid.uuid4().hex,
+                        "msg_type": "execute_request",
+                        "version": "5.3",
+                    },
+                    "parent_header": {},
+                    "metadata": {},
+                    "channel": "shell",
+                    "buffers": [],
+                    "content": {
+                        "code": code,
+                        "silent": False,
+                        "store_history": False,
+                        "user_expressions": {},
+                        "allow_stdin": False,
+                        "stop_on_error": True,
+                    },
+                }
+            )
+        )
         out, error = [], None
         deadline = time.monotonic() + timeout
         while True:
@@ -228,7 +258,10 @@ def _singleuser_pid(name):
             continue
         try:
             cmd = Path(f"/proc/{p}/cmdline").read_bytes()
-            if b"jupyterhub.singleuser" in cmd and f"JUPYTERHUB_USER={name}\0".encode() in Path(f"/proc/{p}/environ").read_bytes():
+            if (
+                b"jupyterhub.singleuser" in cmd
+                and f"JUPYTERHUB_USER={name}\0".encode() in Path(f"/proc/{p}/environ").read_bytes()
+            ):
                 return int(p)
         except OSError:
             continue
@@ -255,8 +288,9 @@ def test_learner_list_problems_are_reported_one_line_each(tmp_path):
     assert "'root' is reserved" in problems[3]
     with pytest.raises(hub.HubError, match="Cannot read the learner list"):
         hub.read_learners(tmp_path / "missing.txt")
-    r = subprocess.run([sys.executable, "-m", "dbworkbook", "hub", str(tmp_path / "empty.txt")],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "dbworkbook", "hub", str(tmp_path / "empty.txt")], capture_output=True, text=True
+    )
     assert r.returncode == 1 and "Cannot read the learner list" in r.stderr and "Traceback" not in r.stderr
 
 
@@ -277,8 +311,10 @@ def test_provision_gives_a_learner_their_own_credentials(tmp_path, monkeypatch):
         assert stat.S_IMODE((state / "credentials.json").stat().st_mode) == 0o600
         assert stat.S_IMODE(state.stat().st_mode) == 0o700
         assert stat.S_IMODE((state / "run" / "redis-auth.conf").stat().st_mode) == 0o600
-        assert creds["postgres_password"] not in " ".join(Path(f"/proc/{int((state / 'run' / n).read_text())}/cmdline")
-                                                            .read_text().replace("\0", " ") for n in ("postgres.pid", "redis.pid", "mongo.pid"))
+        assert creds["postgres_password"] not in " ".join(
+            Path(f"/proc/{int((state / 'run' / n).read_text())}/cmdline").read_text().replace("\0", " ")
+            for n in ("postgres.pid", "redis.pid", "mongo.pid")
+        )
         # settings.get() reads the learner's credentials: the workbook's own clients connect
         monkeypatch.setenv("DBWB_STATE_DIR", str(state))
         for name, port in ports.items():
@@ -290,14 +326,20 @@ def test_provision_gives_a_learner_their_own_credentials(tmp_path, monkeypatch):
         assert settings.get().pg_password == creds["postgres_password"] == cfg.pg_password
         # the defaults are refused by all three
         with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
-            psycopg.connect(host="127.0.0.1", port=ports["postgres"], user="workbook", password="workbook",
-                            dbname="workbook", connect_timeout=5)
+            psycopg.connect(
+                host="127.0.0.1",
+                port=ports["postgres"],
+                user="workbook",
+                password="workbook",
+                dbname="workbook",
+                connect_timeout=5,
+            )
         with pytest.raises(redis_py.exceptions.AuthenticationError):
             redis_py.Redis(host="127.0.0.1", port=ports["redis"]).ping()
-        with pymongo.MongoClient(f"mongodb://127.0.0.1:{ports['mongo']}/?directConnection=true",
-                                 serverSelectionTimeoutMS=5000) as anonymous:
-            with pytest.raises(pymongo.errors.OperationFailure, match="requires authentication"):
-                anonymous.workbook.list_collection_names()
+        with pymongo.MongoClient(
+            f"mongodb://127.0.0.1:{ports['mongo']}/?directConnection=true", serverSelectionTimeoutMS=5000
+        ) as anonymous, pytest.raises(pymongo.errors.OperationFailure, match="requires authentication"):
+            anonymous.workbook.list_collection_names()
         # provisioning again (the learner's next start) keeps the credentials
         hub.stop_servers(state, ports)
         hub.provision(state, ports, template=None, log=lambda *_: None)
@@ -330,9 +372,27 @@ def test_three_learners_each_with_their_own_databases(template, tmp_path):
     log = open(tmp_path / "hub.log", "w")
     env = {k: v for k, v in os.environ.items() if not k.startswith("DBWB_")}
     env["DBWB_ROOT"] = os.environ.get("DBWB_ROOT") or str(Path(__file__).resolve().parents[1])
-    proc = subprocess.Popen([sys.executable, "-m", "dbworkbook", "hub", str(learners_file), "--port", str(PORT),
-                             "--base-port", str(BASE), "--hub-dir", str(hub_dir), "--template", str(template)],
-                            stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "dbworkbook",
+            "hub",
+            str(learners_file),
+            "--port",
+            str(PORT),
+            "--base-port",
+            str(BASE),
+            "--hub-dir",
+            str(hub_dir),
+            "--template",
+            str(template),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{PORT}"
     try:
         deadline = time.monotonic() + 60
@@ -354,8 +414,11 @@ def test_three_learners_each_with_their_own_databases(template, tmp_path):
         # not on the list: cannot sign in
         stranger = requests.Session()
         stranger.get(f"{base}/hub/login", timeout=30)
-        r = stranger.post(f"{base}/hub/login", data={"username": "mallory", "password": PASSWORD,
-                                                     "_xsrf": stranger.cookies.get("_xsrf")}, allow_redirects=False)
+        r = stranger.post(
+            f"{base}/hub/login",
+            data={"username": "mallory", "password": PASSWORD, "_xsrf": stranger.cookies.get("_xsrf")},
+            allow_redirects=False,
+        )
         assert r.status_code != 302
 
         async def everyone():
@@ -369,7 +432,9 @@ def test_three_learners_each_with_their_own_databases(template, tmp_path):
 
         # Notebook 00's setup in the three learners' kernels at once.
         async def kernels():
-            return await asyncio.gather(*(people[n].run(SETUP + "print('READY', nb.number)") for n in ("ada", "grace", "linus")))
+            return await asyncio.gather(
+                *(people[n].run(SETUP + "print('READY', nb.number)") for n in ("ada", "grace", "linus"))
+            )
 
         outs = asyncio.run(kernels())
         assert all("READY 00" in o for o in outs), outs
@@ -382,8 +447,9 @@ def test_three_learners_each_with_their_own_databases(template, tmp_path):
             creds = state / "credentials.json"
             assert stat.S_IMODE(creds.stat().st_mode) == 0o600 and stat.S_IMODE(state.stat().st_mode) == 0o700
             assert (hub_dir / "learners" / n / "workbook" / "00_getting_started.ipynb").exists()
-        assert json.loads((hub_dir / "learners/ada/.dbworkbook/credentials.json").read_text()) != \
-            json.loads((hub_dir / "learners/grace/.dbworkbook/credentials.json").read_text())
+        assert json.loads((hub_dir / "learners/ada/.dbworkbook/credentials.json").read_text()) != json.loads(
+            (hub_dir / "learners/grace/.dbworkbook/credentials.json").read_text()
+        )
 
         # Isolation: ada writes; grace sees nothing and cannot log in to ada's servers.
         out = asyncio.run(people["ada"].run(WRITE_SECRET))
@@ -400,8 +466,10 @@ def test_three_learners_each_with_their_own_databases(template, tmp_path):
         run = hub_dir / "learners/ada/.dbworkbook/run"
         servers = {n: _pss_mb(_tree(int((run / f"{n}.pid").read_text()))) for n in ("postgres", "mongo", "redis")}
         jupyter = _pss_mb(_tree(su)) if su else 0.0
-        print(f"\nMEMORY ada (PSS MB): {json.dumps({k: round(v) for k, v in servers.items()})}, "
-              f"jupyter server + kernel {jupyter:.0f}, total {sum(servers.values()) + jupyter:.0f}")
+        print(
+            f"\nMEMORY ada (PSS MB): {json.dumps({k: round(v) for k, v in servers.items()})}, "
+            f"jupyter server + kernel {jupyter:.0f}, total {sum(servers.values()) + jupyter:.0f}"
+        )
 
         # Stop one learner through the API: their databases stop too.
         ada_pids = [int((run / f"{n}.pid").read_text()) for n in ("postgres", "mongo", "redis")]

@@ -3,6 +3,7 @@
 After changing a notebook (its times, sections, deep dives) or a catalog (exercise titles, declared
 wrong answers), regenerate it: ``python -m dbworkbook instructors``.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,7 +21,8 @@ def test_the_guide_is_up_to_date():
     current = (ROOT / "docs" / "instructors.md").read_text(encoding="utf-8")
     assert current == instructors.generate(ROOT), (
         "docs/instructors.md is out of date with the notebooks or the catalogs: "
-        "run `python -m dbworkbook instructors` and commit it")
+        "run `python -m dbworkbook instructors` and commit it"
+    )
 
 
 def test_the_guide_carries_every_time_exercise_and_wrong_answer():
@@ -55,18 +57,34 @@ def test_sections_agendas_and_run_time_on_a_small_series(tmp_path):
     a six-hour core path fits one day (breaks and lunch included); run time is measured."""
     (tmp_path / "docs").mkdir()
     shutil.copy(ROOT / "docs" / "instructors.template.md", tmp_path / "docs")
-    (tmp_path / "docs" / "instructors.notes.yaml").write_text('"00":\n  objectives: [Read a plan]\n  prompts: ["Why so?"]\n')
+    (tmp_path / "docs" / "instructors.notes.yaml").write_text(
+        '"00":\n  objectives: [Read a plan]\n  prompts: ["Why so?"]\n'
+    )
     folder = tmp_path / "notebooks"
     folder.mkdir()
     words = " ".join(["word"] * estimate.WORDS_PER_MINUTE * 55)  # 55 minutes of prose
     for n in range(6):
         cells = [_md(f"# Notebook {n}"), _md(f"## Core part\n{words}")]
         if n == 0:
-            cells += [_md("## Deep dive — optional: internals\n" + " ".join(["w"] * estimate.WORDS_PER_MINUTE * 20),
-                          tags=["deep-dive"]),
-                      {"cell_type": "code", "metadata": {"tags": ["deep-dive"], "execution": {
-                          "iopub.execute_input": "2026-12-01T10:00:00.000Z", "shell.execute_reply": "2026-12-01T10:00:42.500Z"}},
-                       "source": "x = 1", "outputs": [], "execution_count": 1}]
+            cells += [
+                _md(
+                    "## Deep dive — optional: internals\n" + " ".join(["w"] * estimate.WORDS_PER_MINUTE * 20),
+                    tags=["deep-dive"],
+                ),
+                {
+                    "cell_type": "code",
+                    "metadata": {
+                        "tags": ["deep-dive"],
+                        "execution": {
+                            "iopub.execute_input": "2026-12-01T10:00:00.000Z",
+                            "shell.execute_reply": "2026-12-01T10:00:42.500Z",
+                        },
+                    },
+                    "source": "x = 1",
+                    "outputs": [],
+                    "execution_count": 1,
+                },
+            ]
         (folder / f"{n:02d}_topic{n}.ipynb").write_text(json.dumps(_notebook(cells)))
     guide = instructors.generate(tmp_path)
     assert "**Deep dives (optional):** Deep dive — optional: internals (20 min)." in guide

@@ -5,6 +5,7 @@ can be checked offline: the devcontainer against the Dev Container schema (a cop
 tests/schemas/, provenance in its README), the commands both run against the Makefile and the CLI,
 the pins against pyproject.toml, and binder/start's order of steps with a stand-in `python`.
 """
+
 from __future__ import annotations
 
 import json
@@ -106,8 +107,9 @@ def test_binder_files_exist_and_start_is_executable():
 
 
 def test_binder_requirements_are_exactly_the_pyproject_pins():
-    reqs = [l.strip() for l in (BINDER / "requirements.txt").read_text().splitlines()
-            if l.strip() and not l.startswith("#")]
+    reqs = [
+        l.strip() for l in (BINDER / "requirements.txt").read_text().splitlines() if l.strip() and not l.startswith("#")
+    ]
     assert sorted(reqs) == sorted(_pins())
     runtime = (BINDER / "runtime.txt").read_text().strip()
     assert re.fullmatch(r"python-3\.1[1-3]", runtime), runtime
@@ -129,8 +131,9 @@ def test_binder_start_brings_servers_up_and_seeds_before_jupyterlab(tmp_path):
     stub.write_text(f'#!/bin/bash\necho "$PWD: $*" >> {log}\n')
     stub.chmod(0o755)
     env = dict(os.environ, PATH=f"{stub.parent}:{os.environ['PATH']}", REPO_DIR=str(ROOT))
-    out = subprocess.run([str(BINDER / "start"), "echo", "jupyter-lab-started"], env=env,
-                         capture_output=True, text=True, timeout=30)
+    out = subprocess.run(
+        [str(BINDER / "start"), "echo", "jupyter-lab-started"], env=env, capture_output=True, text=True, timeout=30
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "jupyter-lab-started"
     calls = log.read_text().splitlines()
@@ -143,7 +146,9 @@ def test_binder_start_still_opens_jupyterlab_when_a_server_fails(tmp_path):
     stub.write_text('#!/bin/bash\n[ "$3" = up ] && exit 1\nexit 0\n')
     stub.chmod(0o755)
     env = dict(os.environ, PATH=f"{stub.parent}:{os.environ['PATH']}", REPO_DIR=str(ROOT))
-    out = subprocess.run([str(BINDER / "start"), "echo", "started"], env=env, capture_output=True, text=True, timeout=30)
+    out = subprocess.run(
+        [str(BINDER / "start"), "echo", "started"], env=env, capture_output=True, text=True, timeout=30
+    )
     assert out.returncode == 0 and out.stdout.strip() == "started"
     assert "dbworkbook doctor" in out.stderr
 

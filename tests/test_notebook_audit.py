@@ -1,5 +1,6 @@
 """The notebooks as committed: executed top to bottom, no stored errors or warnings, and every
 ignored output backed by asserts (tests/nbaudit.py, ported from the developers' shared tools)."""
+
 from __future__ import annotations
 
 import json

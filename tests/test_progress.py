@@ -1,5 +1,6 @@
 """Progress rules of the learner's edition, on real progress files written by real checks:
 answers on request (and recorded), hint position kept, "done" means "passes now"."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -10,9 +11,7 @@ import pytest
 import dbworkbook as wb
 from dbworkbook.exercises import catalog, exercise, progress
 from dbworkbook.exercises.core import NO_MORE_HINTS
-
-
-from tests.test_exercises import fixtures  # noqa: F401,E402 - the demo objects, installed once per module
+from tests.test_exercises import fixtures  # noqa: F401 - the demo objects, installed once per module
 
 
 @pytest.fixture
@@ -34,7 +33,7 @@ def test_solution_needs_an_attempt_or_every_hint(progress_file, capsys):
     assert out.startswith("Not yet:") and "SELECT name, country" not in out
     assert not progress_file.exists() or "revealed_at" not in _entry(progress_file, "demo.pg_query")
 
-    ex.check("SELECT 1", quiet=True)          # one attempt (wrong) unlocks it
+    ex.check("SELECT 1", quiet=True)  # one attempt (wrong) unlocks it
     ex.solution()
     out = capsys.readouterr().out
     assert "SELECT name, country FROM authors" in out and "recorded as revealed" in out
@@ -83,17 +82,19 @@ def test_hint_position_kept_in_memory_when_recording_is_off(monkeypatch, capsys)
 
 
 def test_done_means_passing_now(progress_file, monkeypatch, capsys):
-    fake = [dataclasses.replace(exercise("demo.pg_query"), id="98.1"),
-            dataclasses.replace(exercise("demo.sqlite_query"), id="98.2")]
+    fake = [
+        dataclasses.replace(exercise("demo.pg_query"), id="98.1"),
+        dataclasses.replace(exercise("demo.sqlite_query"), id="98.2"),
+    ]
     monkeypatch.setattr(catalog, "notebooks", lambda include_demo=False: {"98": fake})
     fake[0].check(fake[0].reference, quiet=True)
     assert _entry(progress_file, "98.1")["passed"] is True
-    fake[0].check("SELECT 1", quiet=True)        # a later failing check: not done any more
+    fake[0].check("SELECT 1", quiet=True)  # a later failing check: not done any more
     e = _entry(progress_file, "98.1")
     assert e["passed"] is False and e["attempts"] == 2 and e["first_passed_at"]
     fake[0].check(fake[0].reference, quiet=True)
     fake[1].check(fake[1].reference, quiet=True)
-    assert progress.invalidate(["98"]) == ["98.1", "98.2"]   # a reset dropped the notebook's objects
+    assert progress.invalidate(["98"]) == ["98.1", "98.2"]  # a reset dropped the notebook's objects
     e = _entry(progress_file, "98.1")
     assert e["passed"] is False and e["attempts"] == 3 and e["invalidated_at"]
     shown = wb.progress("98")
@@ -102,9 +103,11 @@ def test_done_means_passing_now(progress_file, monkeypatch, capsys):
 
 
 def test_notebook_progress_view(progress_file, monkeypatch, capsys):
-    fake = [dataclasses.replace(exercise("demo.pg_query"), id="97.1"),
-            dataclasses.replace(exercise("demo.sqlite_query"), id="97.2"),
-            dataclasses.replace(exercise("demo.pg_ddl"), id="97.3")]
+    fake = [
+        dataclasses.replace(exercise("demo.pg_query"), id="97.1"),
+        dataclasses.replace(exercise("demo.sqlite_query"), id="97.2"),
+        dataclasses.replace(exercise("demo.pg_ddl"), id="97.3"),
+    ]
     monkeypatch.setattr(catalog, "notebooks", lambda include_demo=False: {"97": fake})
     fake[0].check(fake[0].reference, quiet=True)
     fake[1].check("SELECT 1", quiet=True)

@@ -1,4 +1,5 @@
 """The project's own files agree with each other: pins, compose file, Makefile, README."""
+
 from __future__ import annotations
 
 import re
@@ -53,8 +54,11 @@ def test_compose_images_and_ports_match_settings():
 def test_compose_credentials_and_settings_match_embedded():
     services = _compose()["services"]
     env = services["postgres"]["environment"]
-    assert env == {"POSTGRES_USER": settings.PG_USER, "POSTGRES_PASSWORD": settings.PG_PASSWORD,
-                   "POSTGRES_DB": settings.PG_DATABASE}
+    assert env == {
+        "POSTGRES_USER": settings.PG_USER,
+        "POSTGRES_PASSWORD": settings.PG_PASSWORD,
+        "POSTGRES_DB": settings.PG_DATABASE,
+    }
     cmd = services["postgres"]["command"]
     pairs = dict(cmd[i + 1].split("=", 1) for i, arg in enumerate(cmd) if arg == "-c")
     assert pairs == SERVER_SETTINGS
@@ -88,10 +92,12 @@ def test_external_backend_reads_urls(monkeypatch):
 
 
 def test_bad_settings_say_what_to_do(monkeypatch):
-    for var, value, expected in [("DBWB_BACKEND", "podman", "choose one of"),
-                                 ("DBWB_SCALE", "huge", "choose one of"),
-                                 ("DBWB_PG_PORT", "abc", "not a port"),
-                                 ("DBWB_REDIS_PORT", "80", "outside")]:
+    for var, value, expected in [
+        ("DBWB_BACKEND", "podman", "choose one of"),
+        ("DBWB_SCALE", "huge", "choose one of"),
+        ("DBWB_PG_PORT", "abc", "not a port"),
+        ("DBWB_REDIS_PORT", "80", "outside"),
+    ]:
         monkeypatch.setenv(var, value)
         try:
             settings.get()
@@ -107,8 +113,23 @@ def test_make_help_lists_every_target():
     targets = re.findall(r"^([a-z][a-z-]+):", (ROOT / "Makefile").read_text(), re.M)
     for target in targets:
         assert target in out, f"make help does not list {target}"
-    for needed in ("lab", "test", "up", "down", "status", "seed", "reset", "bench", "doctor",
-                   "progress", "reset-progress", "workbook", "times", "docker-up", "docker-down"):
+    for needed in (
+        "lab",
+        "test",
+        "up",
+        "down",
+        "status",
+        "seed",
+        "reset",
+        "bench",
+        "doctor",
+        "progress",
+        "reset-progress",
+        "workbook",
+        "times",
+        "docker-up",
+        "docker-down",
+    ):
         assert needed in targets
 
 
@@ -116,8 +137,9 @@ def test_readme_opens_with_the_two_commands():
     text = (ROOT / "README.md").read_text()
     head = text[: text.find("\n## ", text.find("## ") + 3)]
     assert "make lab" in head and "make test" in head
-    make_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()
-                  if line.strip().startswith("make ")]
+    make_lines = [
+        line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines() if line.strip().startswith("make ")
+    ]
     assert make_lines[0] == "make test", "CI runs the README's test command first"
 
 

@@ -3,6 +3,7 @@
 Each learner's progress goes to a temporary DBWB_PROGRESS_FILE (never the checkout's own), written
 by checking the demo SQLite exercise (an in-memory database: no shared server is touched).
 """
+
 from __future__ import annotations
 
 import json
@@ -96,12 +97,20 @@ def test_learner_name_falls_back_to_git(monkeypatch, tmp_path):
 
 def test_cli_report_and_class_report(monkeypatch, tmp_path):
     hand_in = tmp_path / "hand-in"
-    for name, actions in [("Ada", ["right"]), ("Grace", ["wrong", "reveal", "right"]),
-                          ("Linus", ["wrong", "wrong"]), ("Barbara", ["wrong"])]:
+    for name, actions in [
+        ("Ada", ["right"]),
+        ("Grace", ["wrong", "reveal", "right"]),
+        ("Linus", ["wrong", "wrong"]),
+        ("Barbara", ["wrong"]),
+    ]:
         _learn(monkeypatch, tmp_path, name, actions)
         env = {"DBWB_LEARNER": name}
-        result = subprocess.run([sys.executable, "-m", "dbworkbook", "report", "--out", str(hand_in)],
-                                capture_output=True, text=True, env={**__import__("os").environ, **env})
+        result = subprocess.run(
+            [sys.executable, "-m", "dbworkbook", "report", "--out", str(hand_in)],
+            capture_output=True,
+            text=True,
+            env={**__import__("os").environ, **env},
+        )
         assert result.returncode == 0, result.stderr
         assert "Hand in the .json" in result.stdout
     # bad and foreign files: listed, skipped, never a crash
@@ -120,12 +129,21 @@ def test_cli_report_and_class_report(monkeypatch, tmp_path):
     older["generated_at"] = "2020-01-01T00:00:00+00:00"
     (hand_in / "linus-old.json").write_text(json.dumps(older))
 
-    result = subprocess.run([sys.executable, "-m", "dbworkbook", "class-report", str(hand_in)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "dbworkbook", "class-report", str(hand_in)], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
     assert "4 learner report(s)" in result.stdout
-    for name in ("broken.json", "package.json", "list.json", "notes.txt", "binary.json", "progress.json",
-                 "mallory.json", "linus-old.json"):
+    for name in (
+        "broken.json",
+        "package.json",
+        "list.json",
+        "notes.txt",
+        "binary.json",
+        "progress.json",
+        "mallory.json",
+        "linus-old.json",
+    ):
         assert f"skipped {name}:" in result.stdout, name
     assert "raw progress.json" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
@@ -141,8 +159,9 @@ def test_cli_report_and_class_report(monkeypatch, tmp_path):
 
 
 def test_class_report_bad_folder(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "dbworkbook", "class-report", str(tmp_path / "nope")],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "dbworkbook", "class-report", str(tmp_path / "nope")], capture_output=True, text=True
+    )
     assert result.returncode == 1 and "is not a folder" in result.stderr and "Traceback" not in result.stderr
     empty = tmp_path / "empty"
     empty.mkdir()

@@ -5,6 +5,7 @@ nb01.top_posts reads posts). Reset drops those, and only those, names them, and 
 notebook's exercises as not passing now. The real notebooks are not run here: the objects are
 built in a scratch notebook schema (nb99, which no notebook owns) and removed afterwards.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,16 +17,16 @@ from dbworkbook import connect, datasets
 from dbworkbook import settings as _settings
 from dbworkbook.datasets import load_postgres
 
-SEED = "dbwb_reset_seed"     # a scratch stand-in for schema public
-NB = "nb99"                  # a scratch notebook schema
-OTHER = "dbwb_reset_other"   # a schema no notebook owns
+SEED = "dbwb_reset_seed"  # a scratch stand-in for schema public
+NB = "nb99"  # a scratch notebook schema
+OTHER = "dbwb_reset_other"  # a schema no notebook owns
 
 
 @pytest.fixture
 def pg():
     try:
         conn = connect.postgres()
-    except Exception as exc:  # noqa: BLE001 - no server: say so
+    except Exception as exc:
         pytest.skip(f"PostgreSQL is not reachable ({exc}); run `make up`")
     for schema in (OTHER, NB, SEED):
         conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
@@ -116,9 +117,17 @@ def state(tmp_path, monkeypatch):
     if (real / "cache").is_dir():
         shutil.copytree(real / "cache", tmp_path / "cache")
     progress = tmp_path / "progress.json"
-    progress.write_text(json.dumps({"version": 1, "exercises": {
-        "99.1": {"notebook": "99", "passed": True, "attempts": 1},
-        "98.1": {"notebook": "98", "passed": True, "attempts": 1}}}))
+    progress.write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "exercises": {
+                    "99.1": {"notebook": "99", "passed": True, "attempts": 1},
+                    "98.1": {"notebook": "98", "passed": True, "attempts": 1},
+                },
+            }
+        )
+    )
     monkeypatch.setenv("DBWB_STATE_DIR", str(tmp_path))
     monkeypatch.setenv("DBWB_PROGRESS_FILE", str(progress))
     return tmp_path
@@ -127,8 +136,10 @@ def state(tmp_path, monkeypatch):
 def test_make_reset_works_after_a_notebook_built_on_posts(pg, state, capsys):
     """The whole reset (PostgreSQL part) after notebook-01-like objects exist on public.posts."""
     pg.execute(f"CREATE SCHEMA {NB}")
-    pg.execute(f"CREATE MATERIALIZED VIEW {NB}.top_posts AS "
-               "SELECT author_id, count(*) AS n FROM public.posts GROUP BY author_id")
+    pg.execute(
+        f"CREATE MATERIALIZED VIEW {NB}.top_posts AS "
+        "SELECT author_id, count(*) AS n FROM public.posts GROUP BY author_id"
+    )
     pg.execute(f"CREATE TABLE {NB}.keep (id int)")
     with pytest.raises(datasets.SeedBlocked, match="make reset"):
         load_postgres.drop(pg, "public")  # what a plain reload (seed) meets: RESTRICT

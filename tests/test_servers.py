@@ -1,6 +1,7 @@
 """The embedded servers' lifecycle, on scratch ports and a scratch state folder (the workbook's
 own servers are not touched): up, status, idempotent up, down, restart keeps data, a port held
 by another program, a stale pid file, down when nothing runs."""
+
 from __future__ import annotations
 
 import shutil
@@ -101,7 +102,10 @@ def test_postgres_restart_keeps_data(cfg):
             conn.execute("INSERT INTO kept VALUES (42)")
             libs = conn.execute("SHOW shared_preload_libraries").fetchone()[0]
             assert "pg_stat_statements" in libs
-            assert conn.execute("SELECT count(*) FROM pg_extension WHERE extname = 'pg_stat_statements'").fetchone()[0] == 1
+            assert (
+                conn.execute("SELECT count(*) FROM pg_extension WHERE extname = 'pg_stat_statements'").fetchone()[0]
+                == 1
+            )
         assert "already running" in server.start()
         server.stop()
         assert not server.status().running

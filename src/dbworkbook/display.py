@@ -20,6 +20,7 @@ come from ANALYZE's random sample, so they can differ between runs on big tables
 ``plan.tree(estimates=False)`` shows node types, conditions and actual rows only, which is stable
 when the plan shape is.
 """
+
 from __future__ import annotations
 
 import json
@@ -44,8 +45,9 @@ class PlanNode:
         r = self.raw
         text = r.get("Node Type", "?")
         if text == "Aggregate":  # named as in EXPLAIN's text format
-            text = {"Sorted": "GroupAggregate", "Hashed": "HashAggregate",
-                    "Mixed": "MixedAggregate"}.get(r.get("Strategy"), "Aggregate")
+            text = {"Sorted": "GroupAggregate", "Hashed": "HashAggregate", "Mixed": "MixedAggregate"}.get(
+                r.get("Strategy"), "Aggregate"
+            )
         if r.get("Join Type") and (text.endswith("Join") or text == "Nested Loop"):
             text += f" ({r['Join Type']})"
         if r.get("Index Name"):
@@ -55,9 +57,14 @@ class PlanNode:
             if r.get("Alias") and r["Alias"] != r["Relation Name"]:
                 text += f" {r['Alias']}"
         details = []
-        for key, name in (("Index Cond", "index cond"), ("Hash Cond", "hash cond"),
-                          ("Recheck Cond", "recheck"), ("Filter", "filter"),
-                          ("Sort Key", "sort key"), ("Group Key", "group key")):
+        for key, name in (
+            ("Index Cond", "index cond"),
+            ("Hash Cond", "hash cond"),
+            ("Recheck Cond", "recheck"),
+            ("Filter", "filter"),
+            ("Sort Key", "sort key"),
+            ("Group Key", "group key"),
+        ):
             if key in r:
                 value = r[key]
                 if isinstance(value, list):
@@ -252,8 +259,10 @@ class MongoPlan:
     def summary(self) -> str:
         """One stable line: stages, index, keys/docs examined, documents returned (no time)."""
         idx = f" ({self.index_name})" if self.index_name else ""
-        return (f"{' <- '.join(self.stages) or '?'}{idx} · keys examined {self.keys_examined:,}"
-                f" · docs examined {self.docs_examined:,} · returned {self.returned:,}")
+        return (
+            f"{' <- '.join(self.stages) or '?'}{idx} · keys examined {self.keys_examined:,}"
+            f" · docs examined {self.docs_examined:,} · returned {self.returned:,}"
+        )
 
     def __repr__(self) -> str:
         return self.summary()
@@ -262,8 +271,9 @@ class MongoPlan:
         p.text(self.summary())
 
 
-def mongo_explain(collection, filter=None, *, pipeline=None, projection=None, sort=None,
-                  hint=None, limit=None) -> MongoPlan:
+def mongo_explain(
+    collection, filter=None, *, pipeline=None, projection=None, sort=None, hint=None, limit=None
+) -> MongoPlan:
     """explain("executionStats") of a find (filter/projection/sort/hint/limit) or an aggregate.
 
     Written as the explain *command*, so it behaves the same on every server and driver version.
@@ -322,7 +332,6 @@ def plot_timings(timings: dict, title: str = "", unit: str = "ms", log: bool = T
     if title:
         ax.set_title(title)
     for bar, value in zip(bars, values):
-        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {value:.3g} {unit}",
-                va="center", fontsize=9)
+        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {value:.3g} {unit}", va="center", fontsize=9)
     ax.figure.tight_layout()
     return ax

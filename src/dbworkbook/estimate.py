@@ -23,6 +23,7 @@ left out of the **core path**; the **full** time counts everything. ``tests/test
 keeps every notebook's stated figures within ±25 % of these, and each notebook's core path at
 most ``MAX_CORE_MINUTES`` (the series' at most ``MAX_SERIES_CORE_MINUTES``).
 """
+
 from __future__ import annotations
 
 import re
@@ -44,8 +45,9 @@ SOLUTION_TAG = "solution"
 #   **Time:** about 95 minutes (core path: about 40 minutes; ...)
 STATED = re.compile(r"about (\d+) minutes \(core path: about (\d+) minutes", re.IGNORECASE)
 EXERCISE_CALL = re.compile(r"""\bexercise\(\s*["']([^"']+)["']\s*\)""")
-EXERCISE_CELL = re.compile(r"""\bexercise\(\s*["']|\bex\.(check|hint|show|solution|assert_passes)\(|^\s*ex\s*$""",
-                           re.MULTILINE)
+EXERCISE_CELL = re.compile(
+    r"""\bexercise\(\s*["']|\bex\.(check|hint|show|solution|assert_passes)\(|^\s*ex\s*$""", re.MULTILINE
+)
 
 
 @dataclass
@@ -88,7 +90,9 @@ def code_lines(source: str) -> int:
 
 def is_exercise_cell(cell) -> bool:
     """A code cell that belongs to an exercise: its ``exercise()`` call, answer, check or hint."""
-    return cell.get("cell_type") == "code" and (SOLUTION_TAG in _tags(cell) or bool(EXERCISE_CELL.search(_source(cell))))
+    return cell.get("cell_type") == "code" and (
+        SOLUTION_TAG in _tags(cell) or bool(EXERCISE_CELL.search(_source(cell)))
+    )
 
 
 def cell_minutes(cell) -> float:
@@ -141,8 +145,10 @@ def series(folder: Path | None = None) -> list[Estimate]:
 
 def stated_line(e: Estimate) -> str:
     """The sentence a notebook's first cell carries (copy it there after changing the notebook)."""
-    return (f"about {e.full_minutes} minutes (core path: about {e.core_minutes} minutes; "
-            "the sections marked *Deep dive — optional* can wait for a second pass)")
+    return (
+        f"about {e.full_minutes} minutes (core path: about {e.core_minutes} minutes; "
+        "the sections marked *Deep dive — optional* can wait for a second pass)"
+    )
 
 
 def markdown_table(estimates: list[Estimate]) -> str:
@@ -165,7 +171,12 @@ def cli(markdown: bool = False) -> int:
         stated = f"{e.stated_core}/{e.stated_full}" if e.stated_full else "—"
         print(f"{e.name:<36} {e.core:5.0f} {e.full:5.0f}  {stated:>11}  {e.words:5}  {e.code_cells:4}  {e.exercises:3}")
         if e.stated_full:
-            print(f"{'':<36} stated: {stated_line(e)}" if (e.stated_full, e.stated_core) != (e.full_minutes, e.core_minutes) else "", end="")
+            print(
+                f"{'':<36} stated: {stated_line(e)}"
+                if (e.stated_full, e.stated_core) != (e.full_minutes, e.core_minutes)
+                else "",
+                end="",
+            )
     core = sum(e.core for e in estimates)
     full = sum(e.full for e in estimates)
     print(f"{'series':<36} {core:5.0f} {full:5.0f}  (core {core / 60:.1f} h, everything {full / 60:.1f} h)")

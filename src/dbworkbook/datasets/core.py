@@ -1,4 +1,5 @@
 """seed / reset / verify / ensure_seeded / summary, and the CLI's short human lines."""
+
 from __future__ import annotations
 
 import sys
@@ -70,19 +71,23 @@ def _notes(databases, quick: bool) -> list[str]:
             extra = load_redis.other_keys(connect.redis(db=REDIS_DB))
             if extra:
                 notes.append("Redis db 0 holds keys the seed did not write, e.g. " + ", ".join(extra))
-    except Exception:  # noqa: BLE001 - notes are a courtesy
+    except Exception:
         pass
     return notes
 
 
 def _mismatch_message(stored: dict, problems: dict) -> str:
-    lines = [f"The seeded dataset ({stored.get('scale')}, seeded {stored.get('seeded_at', '?')}) "
-             "differs from its fingerprint:"]
+    lines = [
+        f"The seeded dataset ({stored.get('scale')}, seeded {stored.get('seeded_at', '?')}) "
+        "differs from its fingerprint:"
+    ]
     for db, diffs in problems.items():
         lines += [f"  - {d}" for d in diffs]
-    lines.append("Run `make reset` (or `python -m dbworkbook reset`) to restore it. Only the seeded "
-                 "objects are reloaded: notebooks keep their own (PostgreSQL schema nbNN, MongoDB "
-                 "collections nbNN_*, Redis db NN).")
+    lines.append(
+        "Run `make reset` (or `python -m dbworkbook reset`) to restore it. Only the seeded "
+        "objects are reloaded: notebooks keep their own (PostgreSQL schema nbNN, MongoDB "
+        "collections nbNN_*, Redis db NN)."
+    )
     return "\n".join(lines)
 
 
@@ -90,7 +95,8 @@ def _never_seeded(databases) -> DatasetMismatch:
     return DatasetMismatch(
         "The dataset has not been seeded yet (no fingerprint at "
         f"{fp.path()}). Run `make seed` (or `python -m dbworkbook seed`), then re-run this cell.",
-        {db: ["never seeded"] for db in databases})
+        {db: ["never seeded"] for db in databases},
+    )
 
 
 def verify(databases=DATABASES, quick: bool = True) -> dict:
@@ -112,16 +118,23 @@ def verify(databases=DATABASES, quick: bool = True) -> dict:
     bad = {db: d for db, d in problems.items() if d}
     if bad:
         raise DatasetMismatch(_mismatch_message(stored, bad), bad)
-    return {"ok": True, "scale": stored["scale"], "version": stored["version"], "quick": quick,
-            "databases": list(databases), "seconds": time.perf_counter() - t,
-            "seconds_per_database": seconds, "notes": _notes(databases, quick)}
+    return {
+        "ok": True,
+        "scale": stored["scale"],
+        "version": stored["version"],
+        "quick": quick,
+        "databases": list(databases),
+        "seconds": time.perf_counter() - t,
+        "seconds_per_database": seconds,
+        "notes": _notes(databases, quick),
+    }
 
 
 # ------------------------------------------------------------------------------- seeding
 def _run(name, func, errors, results):
     try:
         results[name] = func()
-    except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+    except BaseException as exc:
         errors[name] = exc
 
 
@@ -155,15 +168,17 @@ def _load(spec, databases, quiet: bool, stored: dict | None) -> dict:
         t1 = time.perf_counter()
         try:
             how = passwords.fill_user_hashes(
-                users, spec.name, progress=lambda it, total, desc: progress.wrap(it, total, desc, quiet=quiet))
+                users, spec.name, progress=lambda it, total, desc: progress.wrap(it, total, desc, quiet=quiet)
+            )
             return {"how": how, "seconds": time.perf_counter() - t1}
         finally:
             hashes_ready.set()
 
     mongo_bar = None
     if "mongo" in databases:
-        mongo_bar = mkbar(spec.mongo_users + spec.mongo_posts + spec.orders + spec.sessions, "mongo insert_many",
-                          unit="docs")
+        mongo_bar = mkbar(
+            spec.mongo_users + spec.mongo_posts + spec.orders + spec.sessions, "mongo insert_many", unit="docs"
+        )
 
     def mongo_job(users, cats):
         db = connect.mongo()
@@ -185,10 +200,15 @@ def _load(spec, databases, quiet: bool, stored: dict | None) -> dict:
         inserting += time.perf_counter() - t2
         t1 = time.perf_counter()
         objects = load_mongo.expected_fingerprint(holder["ds"])
-        stats = {"build_seconds": build, "insert_seconds": inserting, "docs": n,
-                 "docs_per_second": n / inserting if inserting else 0.0,
-                 "counts": {k: len(v) for k, v in docs.items()},
-                 "fingerprint_seconds": time.perf_counter() - t1, "seconds": time.perf_counter() - t0}
+        stats = {
+            "build_seconds": build,
+            "insert_seconds": inserting,
+            "docs": n,
+            "docs_per_second": n / inserting if inserting else 0.0,
+            "counts": {k: len(v) for k, v in docs.items()},
+            "fingerprint_seconds": time.perf_counter() - t1,
+            "seconds": time.perf_counter() - t0,
+        }
         return stats, {"database": _settings.MONGO_DATABASE, "objects": objects}
 
     def on_users(users, cats):
@@ -227,15 +247,17 @@ def _load(spec, databases, quiet: bool, stored: dict | None) -> dict:
             r = connect.redis(db=REDIS_DB)
             stats = load_redis.load(ds, r)
             results["redis"] = (stats, {"db": REDIS_DB, "objects": load_redis.fingerprint(r)})
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors["redis"] = exc
     hashes_ready.wait()
     if "sqlite" in databases and ds.users.hashes is not None:
         try:
             stats = load_sqlite.load(ds)
-            results["sqlite"] = (stats, {"path": str(_settings.get().sqlite_path),
-                                         "objects": load_sqlite.fingerprint()})
-        except BaseException as exc:  # noqa: BLE001
+            results["sqlite"] = (
+                stats,
+                {"path": str(_settings.get().sqlite_path), "objects": load_sqlite.fingerprint()},
+            )
+        except BaseException as exc:
             errors["sqlite"] = exc
     for th in threads:
         th.join()
@@ -253,18 +275,29 @@ def _load(spec, databases, quiet: bool, stored: dict | None) -> dict:
         timings[db] = results[db][0]
         dbs[db] = results[db][1]
     record = {
-        "dataset": "dbworkbook", "version": VERSION, "scale": spec.name, "seed": SEED,
-        "now": NOW.strftime("%Y-%m-%dT%H:%M:%SZ"), "seeded_at": fp.now_utc(),
-        "backend": _settings.get().backend, "sizes": spec.as_dict(), "databases": dbs,
+        "dataset": "dbworkbook",
+        "version": VERSION,
+        "scale": spec.name,
+        "seed": SEED,
+        "now": NOW.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "seeded_at": fp.now_utc(),
+        "backend": _settings.get().backend,
+        "sizes": spec.as_dict(),
+        "databases": dbs,
     }
     fp.write(record)
     timings["seconds"] = time.perf_counter() - t0
-    return {"status": "seeded", "scale": spec.name, "databases": list(databases),
-            "seconds": timings["seconds"], "timings": timings, "summary": _summary_of(record)}
+    return {
+        "status": "seeded",
+        "scale": spec.name,
+        "databases": list(databases),
+        "seconds": timings["seconds"],
+        "timings": timings,
+        "summary": _summary_of(record),
+    }
 
 
-def seed(scale: str | None = None, force: bool = False, quiet: bool = False,
-         databases=DATABASES) -> dict:
+def seed(scale: str | None = None, force: bool = False, quiet: bool = False, databases=DATABASES) -> dict:
     """Generate and load the dataset; idempotent.
 
     If the stored fingerprint is for this scale and version and the live data matches it, nothing
@@ -290,8 +323,13 @@ def seed(scale: str | None = None, force: bool = False, quiet: bool = False,
             problems, _ = _check(stored, databases, quick=False)
             todo = tuple(db for db in databases if problems.get(db))
             if not todo:
-                result = {"status": "unchanged", "scale": spec.name, "databases": list(databases),
-                          "seconds": time.perf_counter() - t0, "summary": _summary_of(stored)}
+                result = {
+                    "status": "unchanged",
+                    "scale": spec.name,
+                    "databases": list(databases),
+                    "seconds": time.perf_counter() - t0,
+                    "summary": _summary_of(stored),
+                }
         if result is None:
             result = _load(spec, todo, quiet, stored if same else None)
             if same and not force:
@@ -338,11 +376,15 @@ def reset(scale: str | None = None, databases=DATABASES, quiet: bool = False) ->
 
 def _dropped_message(dropped: list, invalidated: list) -> str:
     notebooks = sorted({nb for nb, _ in dropped})
-    line = ("reset: dropped notebook objects that depend on the seeded tables (each notebook "
-            "rebuilds its own when it runs): " + "; ".join(d for _, d in dropped) + ".")
-    line += (f" Exercises of notebook{'s' if len(notebooks) > 1 else ''} {', '.join(notebooks)} "
-             "no longer count as passing until you run "
-             f"{'them' if len(notebooks) > 1 else 'it'} again")
+    line = (
+        "reset: dropped notebook objects that depend on the seeded tables (each notebook "
+        "rebuilds its own when it runs): " + "; ".join(d for _, d in dropped) + "."
+    )
+    line += (
+        f" Exercises of notebook{'s' if len(notebooks) > 1 else ''} {', '.join(notebooks)} "
+        "no longer count as passing until you run "
+        f"{'them' if len(notebooks) > 1 else 'it'} again"
+    )
     line += f" ({len(invalidated)} were passing)." if invalidated else "."
     return line
 
@@ -363,10 +405,16 @@ def _summary_of(record: dict) -> dict:
         obj = dbs.get(db, {}).get("objects", {}).get(name)
         return obj["count"] if obj else None
 
-    out = {"scale": record["scale"], "version": record.get("version"), "seeded": True,
-           "now": record.get("now"), "seeded_at": record.get("seeded_at"),
-           "users": count("postgres", "users"), "posts": count("postgres", "posts"),
-           "categories": count("postgres", "categories")}
+    out = {
+        "scale": record["scale"],
+        "version": record.get("version"),
+        "seeded": True,
+        "now": record.get("now"),
+        "seeded_at": record.get("seeded_at"),
+        "users": count("postgres", "users"),
+        "posts": count("postgres", "posts"),
+        "categories": count("postgres", "categories"),
+    }
     if "mongo" in dbs:
         out["mongo"] = {k: (v or {}).get("count") for k, v in dbs["mongo"]["objects"].items()}
         out["orders"] = out["mongo"].get("orders")
@@ -387,9 +435,16 @@ def summary() -> dict:
     if record is not None:
         return _summary_of(record)
     spec = scale_spec(None)
-    return {"scale": spec.name, "version": VERSION, "seeded": False,
-            "now": NOW.strftime("%Y-%m-%dT%H:%M:%SZ"), "users": spec.users, "posts": spec.posts,
-            "categories": None, "orders": spec.orders}
+    return {
+        "scale": spec.name,
+        "version": VERSION,
+        "seeded": False,
+        "now": NOW.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "users": spec.users,
+        "posts": spec.posts,
+        "categories": None,
+        "orders": spec.orders,
+    }
 
 
 def demo_credentials(n: int = 3, scale: str | None = None) -> list[tuple[str, str]]:
@@ -412,26 +467,36 @@ def _print_result(result: dict) -> None:
         if not note.endswith("exists in this database"):
             print(note)
     if result["status"] == "unchanged":
-        print(f"dataset {s['scale']} already seeded and verified ({result['seconds']:.1f} s): "
-              f"{s['users']:,} users · {s['posts']:,} posts · seeded {s['seeded_at']}. "
-              "`make reset` reloads it.")
+        print(
+            f"dataset {s['scale']} already seeded and verified ({result['seconds']:.1f} s): "
+            f"{s['users']:,} users · {s['posts']:,} posts · seeded {s['seeded_at']}. "
+            "`make reset` reloads it."
+        )
         return
     tm = result["timings"]
-    print(f"dataset {result['scale']}: generated in {tm['generate_seconds']:.1f} s; "
-          f"argon2id hashes {tm['argon2']['how']} ({tm['argon2']['seconds']:.1f} s)")
+    print(
+        f"dataset {result['scale']}: generated in {tm['generate_seconds']:.1f} s; "
+        f"argon2id hashes {tm['argon2']['how']} ({tm['argon2']['seconds']:.1f} s)"
+    )
     if "postgres" in tm:
         p = tm["postgres"]
-        print(f"  postgres  {_fmt_counts(p['counts'])} · COPY {p['rows_per_second']:,.0f} rows/s · "
-              f"search_vector {p['derive_seconds']:.1f} s · keys {p['constraints_seconds']:.1f} s · "
-              f"VACUUM ANALYZE {p['vacuum_seconds']:.1f} s · {p['seconds']:.1f} s")
+        print(
+            f"  postgres  {_fmt_counts(p['counts'])} · COPY {p['rows_per_second']:,.0f} rows/s · "
+            f"search_vector {p['derive_seconds']:.1f} s · keys {p['constraints_seconds']:.1f} s · "
+            f"VACUUM ANALYZE {p['vacuum_seconds']:.1f} s · {p['seconds']:.1f} s"
+        )
     if "mongo" in tm:
         m = tm["mongo"]
-        print(f"  mongo     {_fmt_counts(m['counts'])} · insert_many {m['docs_per_second']:,.0f} docs/s · "
-              f"{m['seconds']:.1f} s")
+        print(
+            f"  mongo     {_fmt_counts(m['counts'])} · insert_many {m['docs_per_second']:,.0f} docs/s · "
+            f"{m['seconds']:.1f} s"
+        )
     if "redis" in tm:
         r = tm["redis"]
-        print(f"  redis     {r['commands']:,} commands · pipeline {r['commands_per_second']:,.0f} cmds/s · "
-              f"{r['seconds']:.1f} s")
+        print(
+            f"  redis     {r['commands']:,} commands · pipeline {r['commands_per_second']:,.0f} cmds/s · "
+            f"{r['seconds']:.1f} s"
+        )
     if "sqlite" in tm:
         q = tm["sqlite"]
         print(f"  sqlite    {_fmt_counts(q['counts'])} · {q['rows_per_second']:,.0f} rows/s · {q['seconds']:.1f} s")

@@ -4,12 +4,13 @@
 MongoDB collection, Redis key pattern, SQLite table), a count and a checksum, plus the scale,
 the dataset version, the seed and NOW. ``verify()`` recomputes them on the live data.
 """
+
 from __future__ import annotations
 
 import contextlib
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .. import settings as _settings
 
@@ -41,7 +42,8 @@ class FingerprintCorrupt(StateProblem):
             "or a full disk. Run `make reset` (or `python -m dbworkbook reset`) in a terminal: it "
             "reloads the seeded data and writes a new fingerprint (your notebooks' own objects are "
             "kept unless they depend on the seeded tables; it names any it drops). Then re-run "
-            "what you were doing.")
+            "what you were doing."
+        )
 
 
 def inspect() -> tuple[str, dict | None, str]:
@@ -60,11 +62,17 @@ def inspect() -> tuple[str, dict | None, str]:
     try:
         data = json.loads(text)
     except ValueError as exc:
-        return "corrupt", None, (f"not valid JSON: {getattr(exc, 'msg', exc)} at line "
-                                 f"{getattr(exc, 'lineno', '?')}, column {getattr(exc, 'colno', '?')} "
-                                 f"of {len(text):,} characters, probably cut short")
+        return (
+            "corrupt",
+            None,
+            (
+                f"not valid JSON: {getattr(exc, 'msg', exc)} at line "
+                f"{getattr(exc, 'lineno', '?')}, column {getattr(exc, 'colno', '?')} "
+                f"of {len(text):,} characters, probably cut short"
+            ),
+        )
     if not isinstance(data, dict) or not isinstance(data.get("databases"), dict):
-        return "corrupt", None, "valid JSON, but not a fingerprint: it has no \"databases\" entry"
+        return "corrupt", None, 'valid JSON, but not a fingerprint: it has no "databases" entry'
     missing = [k for k in ("scale", "version") if k not in data]
     if missing:
         return "corrupt", None, f"valid JSON, but the entries {', '.join(missing)} are missing"
@@ -91,7 +99,7 @@ def write(data: dict) -> None:
 
 
 def now_utc() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @contextlib.contextmanager

@@ -22,12 +22,13 @@ Distributions (and why):
 * orders: 70 % completed, 20 % pending, 10 % cancelled; over the two years before NOW with a
   November/December peak and steady growth.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -49,23 +50,23 @@ MONTH_WEIGHTS = (80, 75, 85, 85, 90, 85, 80, 80, 90, 100, 150, 170)  # Jan..Dec:
 
 def iso(ts: int) -> str:
     """Seconds since the epoch as ISO 8601 UTC ('2026-11-01T12:00:00Z')."""
-    return datetime.fromtimestamp(int(ts), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(int(ts), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def utc(ts: int) -> datetime:
-    return datetime.fromtimestamp(int(ts), timezone.utc)
+    return datetime.fromtimestamp(int(ts), UTC)
 
 
 @dataclass
 class Categories:
     ids: list
     names: list
-    parent_ids: list          # None for the roots
+    parent_ids: list  # None for the roots
     depth: list
     slugs: list
-    terms: list               # this node's terms
-    inherited: list           # the ancestors' terms
-    tags: list                # this node's tags + its parent's first tag
+    terms: list  # this node's terms
+    inherited: list  # the ancestors' terms
+    tags: list  # this node's tags + its parent's first tag
     weights: list
 
     def __len__(self):
@@ -94,34 +95,34 @@ class _Ids:
 
 @dataclass
 class Users(_Ids):
-    id_bytes: list            # UUIDs (16 bytes), in sign-up order
+    id_bytes: list  # UUIDs (16 bytes), in sign-up order
     first_names: list
     last_names: list
     full_names: list
     emails: list
-    passwords: list           # the plain passwords (the dataset is fiction; see demo_credentials)
-    salts: list               # 16 bytes each
+    passwords: list  # the plain passwords (the dataset is fiction; see demo_credentials)
+    salts: list  # 16 bytes each
     status: list
-    created: np.ndarray       # int64 seconds since the epoch
+    created: np.ndarray  # int64 seconds since the epoch
     updated: np.ndarray
     hashes: list | None = None  # argon2id strings, filled by passwords.fill_hashes
 
 
 @dataclass
 class Posts(_Ids):
-    id_bytes: list            # UUIDs (16 bytes), in created_at order
-    author: np.ndarray        # index into Users
+    id_bytes: list  # UUIDs (16 bytes), in created_at order
+    author: np.ndarray  # index into Users
     title: list
     content: list
-    tags: list                # list[list[str]]
-    category: np.ndarray      # category id
+    tags: list  # list[list[str]]
+    category: np.ndarray  # category id
     created: np.ndarray
-    published: np.ndarray     # -1 = draft (NULL)
-    source: np.ndarray        # index into SOURCES
+    published: np.ndarray  # -1 = draft (NULL)
+    source: np.ndarray  # index into SOURCES
     featured: np.ndarray
     views: np.ndarray
     likes: np.ndarray
-    metadata: list            # JSON text
+    metadata: list  # JSON text
 
 
 @dataclass
@@ -218,9 +219,18 @@ def build_users(n: int) -> Users:
         emails.append(email)
     words = vocab.PASSWORD_WORDS
     passwords = [f"{words[a]}-{words[b]}-{words[c]}{d}" for (a, b, c), d in zip(pw_words, pw_digits)]
-    return Users(id_bytes=ids, first_names=first, last_names=last,
-                 full_names=[f"{f} {l}" for f, l in zip(first, last)], emails=emails,
-                 passwords=passwords, salts=salts, status=status, created=created, updated=updated)
+    return Users(
+        id_bytes=ids,
+        first_names=first,
+        last_names=last,
+        full_names=[f"{f} {l}" for f, l in zip(first, last)],
+        emails=emails,
+        passwords=passwords,
+        salts=salts,
+        status=status,
+        created=created,
+        updated=updated,
+    )
 
 
 def _sentence_pools(cats: Categories, size: int = 160) -> list[list[str]]:
@@ -294,7 +304,7 @@ def build_posts(n: int, users: Users, cats: Categories) -> Posts:
 
     # Text: titles and bodies from the category's vocabulary. Every random choice is drawn
     # as an array first; the loop below only looks things up and joins strings.
-    ci = category - 1                                   # category index
+    ci = category - 1  # category index
     own_len = np.asarray([len(t) for t in cats.terms], dtype=np.int64)[ci]
     inh_len = np.asarray([len(t or o) for t, o in zip(cats.inherited, cats.terms)], dtype=np.int64)[ci]
     a_idx = np.floor(s.uniform(n) * own_len).astype(np.int64).tolist()
@@ -343,9 +353,21 @@ def build_posts(n: int, users: Users, cats: Categories) -> Posts:
         f'"stats": {{"views": {vi}, "likes": {li}}}}}'
         for sc, fe, vi, li in zip(source.tolist(), featured.tolist(), views.tolist(), likes.tolist())
     ]
-    return Posts(id_bytes=ids, author=author, title=titles, content=contents, tags=tags, category=category,
-                 created=created, published=published, source=source, featured=featured, views=views,
-                 likes=likes, metadata=metadata)
+    return Posts(
+        id_bytes=ids,
+        author=author,
+        title=titles,
+        content=contents,
+        tags=tags,
+        category=category,
+        created=created,
+        published=published,
+        source=source,
+        featured=featured,
+        views=views,
+        likes=likes,
+        metadata=metadata,
+    )
 
 
 _CACHE: dict = {}
@@ -388,9 +410,10 @@ def _object_ids(stream: Stream, times: np.ndarray):
 class MongoPeople:
     """The MongoDB documents that need only the users: users, orders, sessions, categories.
     They can be generated (and inserted) while the posts are still being generated."""
+
     docs: dict
     user_oids: list
-    posts_stream: Stream      # where the posts' part of the stream starts
+    posts_stream: Stream  # where the posts' part of the stream starts
 
 
 def mongo_documents(ds: Dataset, people: MongoPeople | None = None) -> dict[str, list[dict]]:
@@ -427,18 +450,28 @@ def mongo_people(spec: ScaleSpec, users: Users, cats: Categories) -> MongoPeople
             if typ in used:
                 typ = next(t for t in vocab.ADDRESS_TYPES if t not in used)
             used.add(typ)
-            addresses.append({"type": typ, "street": f"{addr_num[k]} {vocab.STREETS[addr_street[k]]}",
-                              "city": vocab.CITIES[addr_city[k]]})
-        mongo_users.append({
-            "_id": user_oids[i],
-            "email": users.emails[i],
-            "profile": {"firstName": users.first_names[i], "lastName": users.last_names[i],
-                        "avatar": f"https://avatars.example.com/{avatars[i]}.png"},
-            "addresses": addresses,
-            "status": users.status[i],
-            "createdAt": created_dt[i],
-            "pgId": users.id(i),
-        })
+            addresses.append(
+                {
+                    "type": typ,
+                    "street": f"{addr_num[k]} {vocab.STREETS[addr_street[k]]}",
+                    "city": vocab.CITIES[addr_city[k]],
+                }
+            )
+        mongo_users.append(
+            {
+                "_id": user_oids[i],
+                "email": users.emails[i],
+                "profile": {
+                    "firstName": users.first_names[i],
+                    "lastName": users.last_names[i],
+                    "avatar": f"https://avatars.example.com/{avatars[i]}.png",
+                },
+                "addresses": addresses,
+                "status": users.status[i],
+                "createdAt": created_dt[i],
+                "pgId": users.id(i),
+            }
+        )
 
     posts_stream = s.fork()
     s = s.fork(skip=spec.mongo_posts)
@@ -473,8 +506,16 @@ def mongo_people(spec: ScaleSpec, users: Users, cats: Categories) -> MongoPeople
             sku, cents = products[k]
             items.append({"sku": sku, "qty": qtys[4 * i + j], "price": cents / 100})
         total = round(sum(it["qty"] * it["price"] for it in items), 2)
-        orders.append({"_id": order_oids[i], "userId": user_oids[buyers[i]], "status": status[i],
-                       "items": items, "total": total, "createdAt": created_dt[i]})
+        orders.append(
+            {
+                "_id": order_oids[i],
+                "userId": user_oids[buyers[i]],
+                "status": status[i],
+                "items": items,
+                "total": total,
+                "createdAt": created_dt[i],
+            }
+        )
 
     # sessions: logins of the last week before NOW (no TTL index: the TTL lesson makes its own).
     ns = spec.sessions
@@ -483,16 +524,19 @@ def mongo_people(spec: ScaleSpec, users: Users, cats: Categories) -> MongoPeople
     tokens = [b.hex() for b in s.bytes(ns, 16)]
     agents = s.integers(len(vocab.USER_AGENTS), ns).tolist()
     session_oids = _object_ids(s, s_created)
-    sessions = [{"_id": oid, "userId": user_oids[uid], "token": tok, "userAgent": vocab.USER_AGENTS[a],
-                 "createdAt": utc(t)}
-                for oid, uid, tok, a, t in zip(session_oids, s_user.tolist(), tokens, agents,
-                                               s_created.tolist())]
+    sessions = [
+        {"_id": oid, "userId": user_oids[uid], "token": tok, "userAgent": vocab.USER_AGENTS[a], "createdAt": utc(t)}
+        for oid, uid, tok, a, t in zip(session_oids, s_user.tolist(), tokens, agents, s_created.tolist())
+    ]
 
-    categories = [{"_id": cid, "name": name, "parent": parent}
-                  for cid, name, parent in zip(cats.ids, cats.names, cats.parent_ids)]
-    return MongoPeople(docs={"users": mongo_users, "orders": orders, "sessions": sessions,
-                             "categories": categories},
-                       user_oids=user_oids, posts_stream=posts_stream)
+    categories = [
+        {"_id": cid, "name": name, "parent": parent} for cid, name, parent in zip(cats.ids, cats.names, cats.parent_ids)
+    ]
+    return MongoPeople(
+        docs={"users": mongo_users, "orders": orders, "sessions": sessions, "categories": categories},
+        user_oids=user_oids,
+        posts_stream=posts_stream,
+    )
 
 
 def mongo_posts(spec: ScaleSpec, posts: Posts, people: MongoPeople) -> list[dict]:
@@ -506,18 +550,20 @@ def mongo_posts(spec: ScaleSpec, posts: Posts, people: MongoPeople) -> list[dict
     post_oids = _object_ids(s, posts.created[chosen])
     docs = []
     for oid, p in zip(post_oids, chosen.tolist()):
-        docs.append({
-            "_id": oid,
-            "authorId": user_oids[int(posts.author[p])],
-            "title": posts.title[p],
-            "content": posts.content[p],
-            "tags": list(posts.tags[p]),
-            "createdAt": utc(posts.created[p]),
-            "published": bool(posts.published[p] >= 0),
-            "categoryId": int(posts.category[p]),
-            "views": int(posts.views[p]),
-            "pgId": posts.id(p),
-        })
+        docs.append(
+            {
+                "_id": oid,
+                "authorId": user_oids[int(posts.author[p])],
+                "title": posts.title[p],
+                "content": posts.content[p],
+                "tags": list(posts.tags[p]),
+                "createdAt": utc(posts.created[p]),
+                "published": bool(posts.published[p] >= 0),
+                "categoryId": int(posts.category[p]),
+                "views": int(posts.views[p]),
+                "pgId": posts.id(p),
+            }
+        )
     return docs
 
 
@@ -543,9 +589,19 @@ def _redis_commands(ds: Dataset) -> list[tuple]:
     for i in range(r):
         n = i + 1
         cmds.append(("SET", f"user:{n}:name", users.full_names[i]))
-        cmds.append(("HSET", f"user:{n}", {"name": users.full_names[i], "email": users.emails[i],
-                                            "status": users.status[i], "pg_id": users.id(i),
-                                            "created_at": iso(users.created[i])}))
+        cmds.append(
+            (
+                "HSET",
+                f"user:{n}",
+                {
+                    "name": users.full_names[i],
+                    "email": users.emails[i],
+                    "status": users.status[i],
+                    "pg_id": users.id(i),
+                    "created_at": iso(users.created[i]),
+                },
+            )
+        )
         roles = ["reader"]
         if writes_posts[i]:
             roles.append("author")
@@ -560,8 +616,7 @@ def _redis_commands(ds: Dataset) -> list[tuple]:
 
     # Page views: the site's pages and its category pages, Zipf-like.
     pages = list(vocab.PAGES) + [f"category-{slug}" for slug in ds.categories.slugs]
-    views = (np.floor(2_000_000 / (np.arange(len(pages)) + 2) * (0.5 + s.uniform(len(pages))))
-             .astype(np.int64).tolist())
+    views = np.floor(2_000_000 / (np.arange(len(pages)) + 2) * (0.5 + s.uniform(len(pages)))).astype(np.int64).tolist()
     for page, v in zip(pages, views):
         cmds.append(("SET", f"page:{page}:views", str(v)))
 
@@ -575,9 +630,12 @@ def _redis_commands(ds: Dataset) -> list[tuple]:
     j_types = s.choose(vocab.JOB_TYPES, [1] * len(vocab.JOB_TYPES), nj)
     j_user = s.integers(r, nj).tolist()
     j_time = np.sort(NOW_TS - s.integers(3600, nj)).tolist()
-    jobs = [json.dumps({"id": f"job-{i + 1:05d}", "type": t, "userId": uid + 1, "createdAt": iso(ts)},
-                       separators=(",", ":"))
-            for i, (t, uid, ts) in enumerate(zip(j_types, j_user, j_time))]
+    jobs = [
+        json.dumps(
+            {"id": f"job-{i + 1:05d}", "type": t, "userId": uid + 1, "createdAt": iso(ts)}, separators=(",", ":")
+        )
+        for i, (t, uid, ts) in enumerate(zip(j_types, j_user, j_time))
+    ]
     cmds.append(("LPUSH", "queue:jobs", jobs))
 
     # An event stream: explicit, increasing IDs (milliseconds) in the two days before NOW.
@@ -605,7 +663,7 @@ def sql_time(ts: int) -> str | None:
     """SQLite's conventional UTC text timestamp: '2026-11-01 12:00:00'."""
     if ts < 0:
         return None
-    return datetime.fromtimestamp(int(ts), timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return datetime.fromtimestamp(int(ts), UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _sqlite_rows(ds: Dataset) -> dict[str, list[tuple]]:
@@ -614,14 +672,35 @@ def _sqlite_rows(ds: Dataset) -> dict[str, list[tuple]]:
     hashes = users.hashes
     if hashes is None:
         raise RuntimeError("password hashes are not computed yet (passwords.fill_hashes)")
-    user_rows = [(users.id(i), users.emails[i], hashes[i], users.full_names[i], users.status[i],
-                  sql_time(users.created[i]), sql_time(users.updated[i])) for i in range(m)]
+    user_rows = [
+        (
+            users.id(i),
+            users.emails[i],
+            hashes[i],
+            users.full_names[i],
+            users.status[i],
+            sql_time(users.created[i]),
+            sql_time(users.updated[i]),
+        )
+        for i in range(m)
+    ]
     eligible = np.flatnonzero(posts.author < m)
     want = min(spec.sqlite_posts, len(eligible))
     chosen = eligible[np.floor(np.arange(want) * (len(eligible) / want)).astype(np.int64)].tolist()
-    post_rows = [(posts.id(p), users.id(int(posts.author[p])), posts.title[p], posts.content[p],
-                  json.dumps(posts.tags[p]), posts.metadata[p], int(posts.category[p]),
-                  sql_time(posts.published[p]), sql_time(posts.created[p])) for p in chosen]
+    post_rows = [
+        (
+            posts.id(p),
+            users.id(int(posts.author[p])),
+            posts.title[p],
+            posts.content[p],
+            json.dumps(posts.tags[p]),
+            posts.metadata[p],
+            int(posts.category[p]),
+            sql_time(posts.published[p]),
+            sql_time(posts.created[p]),
+        )
+        for p in chosen
+    ]
     cat_rows = list(zip(cats.ids, cats.names, cats.parent_ids))
     return {"categories": cat_rows, "users": user_rows, "posts": post_rows}
 
@@ -674,6 +753,5 @@ def counts(ds: Dataset) -> dict:
         "postgres": {"users": len(ds.users), "categories": len(ds.categories), "posts": len(ds.posts)},
         "mongo": {k: len(v) for k, v in docs.items()},
         "redis": {"keys": len({c[1] for c in redis_commands(ds)}), "commands": len(redis_commands(ds))},
-        "sqlite": {"categories": len(ds.categories), "users": m,
-                   "posts": min(ds.spec.sqlite_posts, eligible)},
+        "sqlite": {"categories": len(ds.categories), "users": m, "posts": min(ds.spec.sqlite_posts, eligible)},
     }

@@ -11,6 +11,7 @@ document's BSON bytes (order-free). The expected value is computed from the gene
 sample of documents by ``_id`` (an index lookup) and counts the small collections only: a full
 scan costs about 1 s per 100k documents on the embedded server.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -21,7 +22,7 @@ from .generator import Dataset, mongo_documents
 
 SEEDED_COLLECTIONS = ("users", "posts", "orders", "sessions", "categories")
 BATCH = 2_000
-SAMPLE = 12          # documents per collection checked by verify(quick=True)
+SAMPLE = 12  # documents per collection checked by verify(quick=True)
 QUICK_COUNT_MAX = 2_000  # quick=True counts collections up to this size
 
 
@@ -37,7 +38,7 @@ def insert(db, docs: dict, names, bar=None) -> int:
         coll = db[name]
         batch_docs = docs[name]
         for i in range(0, len(batch_docs), BATCH):
-            chunk = batch_docs[i:i + BATCH]
+            chunk = batch_docs[i : i + BATCH]
             coll.insert_many(chunk, ordered=False)
             total += len(chunk)
             if bar is not None:
@@ -55,10 +56,14 @@ def load(ds: Dataset, db=None, bar=None) -> dict:
     t = time.perf_counter()
     total = insert(db, docs, SEEDED_COLLECTIONS, bar)
     insert_seconds = time.perf_counter() - t
-    return {"build_seconds": build, "insert_seconds": insert_seconds, "docs": total,
-            "docs_per_second": total / insert_seconds if insert_seconds else 0.0,
-            "counts": {k: len(v) for k, v in docs.items()},
-            "seconds": time.perf_counter() - t0}
+    return {
+        "build_seconds": build,
+        "insert_seconds": insert_seconds,
+        "docs": total,
+        "docs_per_second": total / insert_seconds if insert_seconds else 0.0,
+        "counts": {k: len(v) for k, v in docs.items()},
+        "seconds": time.perf_counter() - t0,
+    }
 
 
 def _doc_digest(raw: bytes) -> bytes:
@@ -83,7 +88,7 @@ def expected_fingerprint(ds: Dataset) -> dict:
         digests = [_doc_digest(r) for r in raws]
         order = sorted(range(len(docs)), key=lambda i: _id_key(docs[i]["_id"]))
         step = max(1, len(order) // SAMPLE)
-        picks = sorted(set(order[::step][:SAMPLE - 1] + [order[-1]])) if order else []
+        picks = sorted(set(order[::step][: SAMPLE - 1] + [order[-1]])) if order else []
         sample_ids = [docs[i]["_id"] for i in picks]
         out[name] = {
             "count": len(docs),

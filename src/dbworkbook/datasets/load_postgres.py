@@ -24,6 +24,7 @@ How the load works (``load``):
 4. ``VACUUM (ANALYZE)`` with a statistics target large enough to read every row, so the planner
    statistics (and the plans the notebooks show) are the same on every machine.
 """
+
 from __future__ import annotations
 
 import re
@@ -118,18 +119,31 @@ def _utc(col: str) -> str:
 # derives from title and content, enters by its number of lexemes (NULL counts as 0).
 ROW_HASH = {
     "users": [
-        "uuid_hash_extended(id, 1)", "hashtextextended(email, 2)", "hashtextextended(password_hash, 3)",
-        "hashtextextended(full_name, 4)", "hashtextextended(status, 5)",
-        f"timestamp_hash_extended({_utc('created_at')}, 6)", f"timestamp_hash_extended({_utc('updated_at')}, 7)"],
+        "uuid_hash_extended(id, 1)",
+        "hashtextextended(email, 2)",
+        "hashtextextended(password_hash, 3)",
+        "hashtextextended(full_name, 4)",
+        "hashtextextended(status, 5)",
+        f"timestamp_hash_extended({_utc('created_at')}, 6)",
+        f"timestamp_hash_extended({_utc('updated_at')}, 7)",
+    ],
     "categories": [
-        "hashint4extended(id, 1)", "hashtextextended(name, 2)", "coalesce(hashint4extended(parent_id, 3), 0)"],
+        "hashint4extended(id, 1)",
+        "hashtextextended(name, 2)",
+        "coalesce(hashint4extended(parent_id, 3), 0)",
+    ],
     "posts": [
-        "uuid_hash_extended(id, 1)", "uuid_hash_extended(author_id, 2)", "hashtextextended(title, 3)",
-        "hashtextextended(content, 4)", "coalesce(hash_array_extended(tags, 5), 0)",
-        "jsonb_hash_extended(metadata, 6)", "coalesce(hashint4extended(category_id, 7), 0)",
+        "uuid_hash_extended(id, 1)",
+        "uuid_hash_extended(author_id, 2)",
+        "hashtextextended(title, 3)",
+        "hashtextextended(content, 4)",
+        "coalesce(hash_array_extended(tags, 5), 0)",
+        "jsonb_hash_extended(metadata, 6)",
+        "coalesce(hashint4extended(category_id, 7), 0)",
         f"coalesce(timestamp_hash_extended({_utc('published_at')}, 8), 0)",
         f"timestamp_hash_extended({_utc('created_at')}, 9)",
-        "coalesce(hashint4extended(length(search_vector), 10), 0)"],
+        "coalesce(hashint4extended(length(search_vector), 10), 0)",
+    ],
 }
 
 
@@ -143,7 +157,7 @@ class SeedBlocked(StateProblem):
 
 def _session(conn, schema: str) -> None:
     conn.execute(f'SET search_path TO "{schema}"')
-    conn.execute("SET synchronize_seqscans = off")      # scans start at block 0: a stable order
+    conn.execute("SET synchronize_seqscans = off")  # scans start at block 0: a stable order
     conn.execute("SET max_parallel_workers_per_gather = 0")
 
 
@@ -225,9 +239,14 @@ def drop_for_reset(conn, schema: str = "public") -> list[tuple[str, str]]:
     _session(conn, schema)
     with conn.transaction():
         before = _objects(conn)
-        seeded = {oid for (oid,) in conn.execute(
-            "SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = %s AND c.relname = ANY(%s)", (schema, [*SEEDED_TABLES, STAGE]))}
+        seeded = {
+            oid
+            for (oid,) in conn.execute(
+                "SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = %s AND c.relname = ANY(%s)",
+                (schema, [*SEEDED_TABLES, STAGE]),
+            )
+        }
         try:
             conn.execute(f"DROP TABLE IF EXISTS posts, users, categories, {STAGE} CASCADE")
         except psycopg.errors.DependentObjectsStillExist as exc:  # pragma: no cover - CASCADE
@@ -241,7 +260,8 @@ def drop_for_reset(conn, schema: str = "public") -> list[tuple[str, str]]:
                 f"cannot reload the seeded PostgreSQL tables in schema {schema}: objects outside the "
                 "notebooks' schemas (nbNN) depend on them: " + "; ".join(others) + ". The workbook "
                 "only drops what notebooks own; drop these yourself (or move them into a schema "
-                "nbNN), then run `make reset` again.")
+                "nbNN), then run `make reset` again."
+            )
     return sorted((NOTEBOOK_SCHEMA.fullmatch(nsp).group(1), descr) for nsp, _, descr in gone)
 
 
@@ -250,7 +270,7 @@ def _ts_wire(values: np.ndarray) -> list:
     negative input means NULL."""
     a = np.asarray(values, dtype=np.int64)
     raw = ((a - PG_EPOCH) * 1_000_000).astype(">i8").tobytes()
-    out = [raw[i:i + 8] for i in range(0, len(raw), 8)]
+    out = [raw[i : i + 8] for i in range(0, len(raw), 8)]
     return [None if v < 0 else b for v, b in zip(a.tolist(), out)]
 
 
@@ -261,14 +281,13 @@ def _text_array_literal(items) -> str:
 
 def _copy(conn, table: str, columns: str, types: list, rows, bar=None, step: int = 20_000) -> int:
     n = 0
-    with conn.cursor() as cur:
-        with cur.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as cp:
-            cp.set_types(types)
-            for row in rows:
-                cp.write_row(row)
-                n += 1
-                if bar is not None and n % step == 0:
-                    bar.update(step)
+    with conn.cursor() as cur, cur.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as cp:
+        cp.set_types(types)
+        for row in rows:
+            cp.write_row(row)
+            n += 1
+            if bar is not None and n % step == 0:
+                bar.update(step)
     if bar is not None:
         bar.update(n % step)
     return n
@@ -302,15 +321,32 @@ def load(ds: Dataset, schema: str = "public", hashes_ready=None, bar=None, conn=
         published, created = _ts_wire(posts.published), _ts_wire(posts.created)
         prep = time.perf_counter() - t
         t = time.perf_counter()
-        copied = _copy(conn, "categories", "id, name, parent_id", ["int4", "text", "int4"],
-                       zip(cats.ids, cats.names, cats.parent_ids))
+        copied = _copy(
+            conn,
+            "categories",
+            "id, name, parent_id",
+            ["int4", "text", "int4"],
+            zip(cats.ids, cats.names, cats.parent_ids),
+        )
         copied += _copy(
-            conn, STAGE,
+            conn,
+            STAGE,
             "seq, id, author_id, title, content, tags, category_id, published_at, created_at, metadata",
             ["int4", "bytea", "bytea", "text", "text", "text", "int4", "bytea", "bytea", "text"],
-            zip(range(len(posts)), posts.id_bytes, author_ids, posts.title, posts.content, tags, posts.category.tolist(),
-                published, created, posts.metadata),
-            bar=bar)
+            zip(
+                range(len(posts)),
+                posts.id_bytes,
+                author_ids,
+                posts.title,
+                posts.content,
+                tags,
+                posts.category.tolist(),
+                published,
+                created,
+                posts.metadata,
+            ),
+            bar=bar,
+        )
         copy_seconds = time.perf_counter() - t
 
         _note(bar, "search_vector (server)")
@@ -329,14 +365,28 @@ def load(ds: Dataset, schema: str = "public", hashes_ready=None, bar=None, conn=
         if users.hashes is None:
             raise RuntimeError("password hashes missing (passwords.fill_hashes was not run)")
         t = time.perf_counter()
-        copied += _copy(conn, "users",
-                        "id, email, password_hash, full_name, status, created_at, updated_at",
-                        ["bytea", "text", "text", "text", "text", "bytea", "bytea"],
-                        zip(users.id_bytes, users.emails, users.hashes, users.full_names, users.status,
-                            _ts_wire(users.created), _ts_wire(users.updated)))
+        copied += _copy(
+            conn,
+            "users",
+            "id, email, password_hash, full_name, status, created_at, updated_at",
+            ["bytea", "text", "text", "text", "text", "bytea", "bytea"],
+            zip(
+                users.id_bytes,
+                users.emails,
+                users.hashes,
+                users.full_names,
+                users.status,
+                _ts_wire(users.created),
+                _ts_wire(users.updated),
+            ),
+        )
         copy_seconds += time.perf_counter() - t
-        stats.update(copy_rows=copied, copy_seconds=copy_seconds, copy_prep_seconds=prep,
-                     rows_per_second=copied / copy_seconds if copy_seconds else 0.0)
+        stats.update(
+            copy_rows=copied,
+            copy_seconds=copy_seconds,
+            copy_prep_seconds=prep,
+            rows_per_second=copied / copy_seconds if copy_seconds else 0.0,
+        )
 
         _note(bar, "keys")
         t = time.perf_counter()
@@ -372,8 +422,7 @@ def fingerprint(schema: str = "public", conn=None) -> dict:
         out = {}
         for table in SEEDED_TABLES:
             try:
-                count, checksum = conn.execute(
-                    f"SELECT count(*), {_checksum_sql(table)} FROM {table}").fetchone()
+                count, checksum = conn.execute(f"SELECT count(*), {_checksum_sql(table)} FROM {table}").fetchone()
             except psycopg.errors.UndefinedTable:
                 out[table] = None
                 continue
@@ -397,15 +446,19 @@ def ensure_pg_stat_statements(conn=None) -> str:
         preload = conn.execute("SHOW shared_preload_libraries").fetchone()[0]
         libraries = [x.strip().strip('"') for x in preload.split(",")]
         if "pg_stat_statements" not in libraries:
-            return ("pg_stat_statements is not preloaded by this PostgreSQL server, so the notebooks "
-                    "skip its part: add shared_preload_libraries = 'pg_stat_statements' to "
-                    "postgresql.conf, restart the server and seed again to enable it")
+            return (
+                "pg_stat_statements is not preloaded by this PostgreSQL server, so the notebooks "
+                "skip its part: add shared_preload_libraries = 'pg_stat_statements' to "
+                "postgresql.conf, restart the server and seed again to enable it"
+            )
         try:
             conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
         except psycopg.Error as exc:
-            return (f"pg_stat_statements is preloaded but its extension could not be created "
-                    f"({exc.diag.message_primary}): run CREATE EXTENSION pg_stat_statements as a "
-                    "superuser in this database")
+            return (
+                f"pg_stat_statements is preloaded but its extension could not be created "
+                f"({exc.diag.message_primary}): run CREATE EXTENSION pg_stat_statements as a "
+                "superuser in this database"
+            )
         return "pg_stat_statements is preloaded and its extension exists in this database"
     finally:
         if own:
@@ -420,7 +473,9 @@ def secondary_indexes(schema: str = "public", conn=None) -> list[str]:
         rows = conn.execute(
             "SELECT tablename, indexname FROM pg_indexes WHERE schemaname = %s AND tablename = ANY(%s) "
             "AND indexname NOT IN ('users_pkey', 'users_email_key', 'categories_pkey', 'posts_pkey') "
-            "ORDER BY 1, 2", (schema, list(SEEDED_TABLES))).fetchall()
+            "ORDER BY 1, 2",
+            (schema, list(SEEDED_TABLES)),
+        ).fetchall()
         return [f"{t}.{i}" for t, i in rows]
     finally:
         if own:

@@ -9,6 +9,7 @@ Key patterns (all without TTL):
   queue:jobs        list    JSON jobs; producers LPUSH, workers RPOP (oldest at the right end)
   events            stream  500 events with explicit IDs in the two days before NOW
 """
+
 from __future__ import annotations
 
 import time
@@ -18,7 +19,7 @@ from .generator import Dataset, redis_commands
 
 # Groups of keys the fingerprint reports on (a key's group: its pattern).
 GROUPS = ("user:*:name", "user:*", "user:*:roles", "page:*:views", "leaderboard", "queue:jobs", "events")
-BATCH = 1_000   # keys per UNLINK
+BATCH = 1_000  # keys per UNLINK
 
 
 def group_of(key: str) -> str | None:
@@ -39,7 +40,7 @@ def drop(r) -> int:
     """Delete the seeded keys of this database (other keys stay)."""
     keys = seeded_keys(r)
     for i in range(0, len(keys), BATCH):
-        r.unlink(*keys[i:i + BATCH])
+        r.unlink(*keys[i : i + BATCH])
     return len(keys)
 
 
@@ -81,7 +82,7 @@ def pipeline(r, commands: list[bytes], batch: int = 5_000, bar=None) -> int:
     conn = r.connection_pool.get_connection()
     try:
         for i in range(0, len(commands), batch):
-            chunk = commands[i:i + batch]
+            chunk = commands[i : i + batch]
             conn.send_packed_command([b"".join(chunk)])
             for _ in chunk:
                 conn.read_response()
@@ -104,9 +105,12 @@ def load(ds: Dataset, r=None, bar=None) -> dict:
     t = time.perf_counter()
     n = pipeline(r, [resp(command_args(c)) for c in cmds], bar=bar)
     seconds = time.perf_counter() - t
-    return {"commands": n, "insert_seconds": seconds,
-            "commands_per_second": n / seconds if seconds else 0.0,
-            "seconds": time.perf_counter() - t0}
+    return {
+        "commands": n,
+        "insert_seconds": seconds,
+        "commands_per_second": n / seconds if seconds else 0.0,
+        "seconds": time.perf_counter() - t0,
+    }
 
 
 # The fingerprint runs on the server, as one Lua script: it visits every key once (SCAN), keeps

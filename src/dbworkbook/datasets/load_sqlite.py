@@ -5,6 +5,7 @@ SQLite's date functions read), ``tags`` as a JSON array and ``metadata`` as a JS
 columns (query them with ``json_extract`` / ``json_each``). Only the tables below are replaced:
 other tables in the file stay.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -69,8 +70,12 @@ def load(ds: Dataset, path=None) -> dict:
         conn.close()
     n = sum(len(v) for v in rows.values())
     seconds = time.perf_counter() - t0
-    return {"rows": n, "seconds": seconds, "rows_per_second": n / seconds if seconds else 0.0,
-            "counts": {k: len(v) for k, v in rows.items()}}
+    return {
+        "rows": n,
+        "seconds": seconds,
+        "rows_per_second": n / seconds if seconds else 0.0,
+        "counts": {k: len(v) for k, v in rows.items()},
+    }
 
 
 def fingerprint(path=None) -> dict:
@@ -87,7 +92,8 @@ def fingerprint(path=None) -> dict:
             row_text = " || char(31) || ".join(f"ifnull({c.strip()}, char(0))" for c in COLUMNS[table].split(","))
             count, text = conn.execute(
                 f"SELECT count(*), group_concat(line, char(10)) FROM "
-                f"(SELECT {row_text} AS line FROM {table} ORDER BY rowid)").fetchone()
+                f"(SELECT {row_text} AS line FROM {table} ORDER BY rowid)"
+            ).fetchone()
             out[table] = {"count": count, "checksum": hashlib.sha256((text or "").encode()).hexdigest()}
         return out
     finally:

@@ -11,6 +11,7 @@ and ``argon2.PasswordHasher().verify`` accepts them. Production parameters are m
 Computed hashes are cached in ``<state>/cache/argon2-<scale>-<key>.json``; the key covers the
 parameters, passwords and salts, so a stale cache is never used.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -29,8 +30,15 @@ HASH_LEN = 32
 
 
 def hash_password(password: str, salt: bytes) -> str:
-    return hash_secret(password.encode(), salt, time_cost=TIME_COST, memory_cost=MEMORY_COST,
-                       parallelism=PARALLELISM, hash_len=HASH_LEN, type=Type.ID).decode()
+    return hash_secret(
+        password.encode(),
+        salt,
+        time_cost=TIME_COST,
+        memory_cost=MEMORY_COST,
+        parallelism=PARALLELISM,
+        hash_len=HASH_LEN,
+        type=Type.ID,
+    ).decode()
 
 
 def _key(users) -> str:

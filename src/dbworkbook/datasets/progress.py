@@ -1,4 +1,5 @@
 """tqdm progress bars on stderr, only where someone watches (a terminal, not quiet, not CI)."""
+
 from __future__ import annotations
 
 import os
@@ -30,8 +31,16 @@ def bar(total: int, desc: str, quiet: bool = False, position: int | None = None,
         return _Null()
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=desc, unit=unit, unit_scale=True, file=sys.stderr, leave=False,
-                position=position, dynamic_ncols=True)
+    return tqdm(
+        total=total,
+        desc=desc,
+        unit=unit,
+        unit_scale=True,
+        file=sys.stderr,
+        leave=False,
+        position=position,
+        dynamic_ncols=True,
+    )
 
 
 def wrap(iterable, total: int, desc: str, quiet: bool = False):

@@ -9,6 +9,7 @@ policy), turned into floats and integers here with exact arithmetic. NumPy's dis
 algorithms between versions, and transcendental functions (log, exp, pow) may differ in the last
 bit between CPUs. Weighted choices use integer weights and exact cumulative sums.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -28,7 +29,7 @@ class Stream:
         self.name = name
         self._bits = np.random.PCG64(int.from_bytes(digest[:16], "little"))
 
-    def fork(self, skip: int = 0) -> "Stream":
+    def fork(self, skip: int = 0) -> Stream:
         """A copy of this stream that continues ``skip`` draws further on (this one is unchanged).
         Lets two parts of the data be generated in either order and still get the numbers they
         would get one after the other."""
@@ -83,16 +84,16 @@ class Stream:
         words = (size + 7) // 8
         buf = self.raw(n * words).astype("<u8").tobytes()
         step = words * 8
-        return [buf[i * step: i * step + size] for i in range(n)]
+        return [buf[i * step : i * step + size] for i in range(n)]
 
     def uuids(self, n: int) -> list[bytes]:
         """n version-4 UUIDs (16 bytes each) built from the stream: like uuid4(), but
         reproducible. ``uuid_text`` formats one the usual way."""
         a = self.raw(2 * n).astype("<u8").view(np.uint8).reshape(n, 16).copy()
-        a[:, 6] = (a[:, 6] & 0x0F) | 0x40   # version 4
-        a[:, 8] = (a[:, 8] & 0x3F) | 0x80   # RFC 4122 variant
+        a[:, 6] = (a[:, 6] & 0x0F) | 0x40  # version 4
+        a[:, 8] = (a[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
         buf = a.tobytes()
-        return [buf[i:i + 16] for i in range(0, 16 * n, 16)]
+        return [buf[i : i + 16] for i in range(0, 16 * n, 16)]
 
 
 def uuid_text(b: bytes) -> str:

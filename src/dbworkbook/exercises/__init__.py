@@ -31,12 +31,24 @@ A solution cell must be self-contained (literals, a ``def``, imports): it is als
 by ``student.verify_student_edition``. A check must not depend on state built by earlier cells:
 put that in the declaration's ``setup``.
 """
+
 from __future__ import annotations
 
 from .core import CheckResult, Exercise, Wrong
 from .mongodb import MongoQuery, MongoState, drop_indexes, mongo_holds, mongo_index, mongo_uses_index
-from .redisdb import (RedisTask, Scenario, atomic, expires, key_is, max_round_trips, never, persistent,
-                      redis_holds, returns, uses)
+from .redisdb import (
+    RedisTask,
+    Scenario,
+    atomic,
+    expires,
+    key_is,
+    max_round_trips,
+    never,
+    persistent,
+    redis_holds,
+    returns,
+    uses,
+)
 from .sql import SQLQuery, SQLState, column_on, constraint_on, holds, index_on, trigger_on, uses_index
 
 
@@ -48,9 +60,33 @@ def exercise(exercise_id: str) -> Exercise:
 
 
 __all__ = [
-    "exercise", "Exercise", "CheckResult", "Wrong",
-    "SQLQuery", "SQLState", "index_on", "constraint_on", "trigger_on", "column_on", "uses_index", "holds",
-    "MongoQuery", "MongoState", "mongo_index", "mongo_uses_index", "mongo_holds", "drop_indexes",
-    "RedisTask", "expires", "persistent", "key_is", "returns", "redis_holds",
-    "atomic", "never", "uses", "max_round_trips", "Scenario",
+    "CheckResult",
+    "Exercise",
+    "MongoQuery",
+    "MongoState",
+    "RedisTask",
+    "SQLQuery",
+    "SQLState",
+    "Scenario",
+    "Wrong",
+    "atomic",
+    "column_on",
+    "constraint_on",
+    "drop_indexes",
+    "exercise",
+    "expires",
+    "holds",
+    "index_on",
+    "key_is",
+    "max_round_trips",
+    "mongo_holds",
+    "mongo_index",
+    "mongo_uses_index",
+    "never",
+    "persistent",
+    "redis_holds",
+    "returns",
+    "trigger_on",
+    "uses",
+    "uses_index",
 ]

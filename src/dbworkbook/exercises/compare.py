@@ -5,6 +5,7 @@ Values are first turned into a *canonical* form (nested tuples) in which equal m
 equal: ``Decimal('3.50')``, ``3.5`` and ``Decimal128('3.5')`` are the number 3.5; a dict's key
 order does not matter; a UUID or an ObjectId is its text; an aware datetime is its UTC instant.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -14,8 +15,8 @@ from collections import defaultdict
 from decimal import Decimal
 
 DEFAULT_TOLERANCE = 1e-6
-SHOW = 3          # rows/documents shown per kind of difference
-MAX_WIDTH = 110   # characters per rendered row
+SHOW = 3  # rows/documents shown per kind of difference
+MAX_WIDTH = 110  # characters per rendered row
 MAX_PAIRWISE = 400  # leftovers compared pairwise (with tolerance) at most, per side
 
 
@@ -32,7 +33,7 @@ def canon(value):
         return ("str", value)
     if isinstance(value, _dt.datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(_dt.UTC).replace(tzinfo=None)
         return ("ts", value.isoformat())
     if isinstance(value, _dt.date):
         return ("date", value.isoformat())
@@ -200,8 +201,17 @@ def plural(n: int, word: str, words: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (words or word + 's')}"
 
 
-def describe_difference(expected: list, actual: list, exp_canon: list, act_canon: list, *, fmt,
-                        noun: str, ordered: bool = False, tol: float = DEFAULT_TOLERANCE) -> list[str]:
+def describe_difference(
+    expected: list,
+    actual: list,
+    exp_canon: list,
+    act_canon: list,
+    *,
+    fmt,
+    noun: str,
+    ordered: bool = False,
+    tol: float = DEFAULT_TOLERANCE,
+) -> list[str]:
     """Short lines saying how ``actual`` differs from ``expected`` (empty when they agree).
 
     ``exp_canon`` / ``act_canon`` are the comparable forms (rows or documents made canonical);
@@ -213,13 +223,14 @@ def describe_difference(expected: list, actual: list, exp_canon: list, act_canon
         if ordered:
             at = first_order_difference(exp_canon, act_canon, tol)
             if at is not None:
-                return [f"The {noun}s are right but in the wrong order: {noun} {at + 1} should be "
-                        f"{fmt(expected[at])}, yours is {fmt(actual[at])}."]
+                return [
+                    f"The {noun}s are right but in the wrong order: {noun} {at + 1} should be "
+                    f"{fmt(expected[at])}, yours is {fmt(actual[at])}."
+                ]
         return []
     lines = []
     if len(actual) != len(expected):
-        lines.append(f"Your query returns {plural(len(actual), noun)}; "
-                     f"the expected result has {len(expected):,}.")
+        lines.append(f"Your query returns {plural(len(actual), noun)}; the expected result has {len(expected):,}.")
     if missing:
         lines += listing(f"Missing {noun}s", [fmt(expected[i]) for i in missing[:SHOW]], len(missing))
     if extra:

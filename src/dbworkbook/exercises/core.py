@@ -11,6 +11,7 @@ running; it prints the feedback and returns a :class:`CheckResult`. It raises
 environment has ``DBWB_STRICT_CHECKS=1`` (the test suite and nbval set it, so a committed
 notebook whose reference solution stops passing fails its test).
 """
+
 from __future__ import annotations
 
 import copy
@@ -20,12 +21,16 @@ from dataclasses import dataclass, field
 
 PASS_MARK = "✓"
 FAIL_MARK = "✗"
-NO_MORE_HINTS = ("No more hints. Try the last step yourself; if you are still stuck, `ex.solution()` shows "
-                 "the reference answer (your progress will say you read it).")
+NO_MORE_HINTS = (
+    "No more hints. Try the last step yourself; if you are still stuck, `ex.solution()` shows "
+    "the reference answer (your progress will say you read it)."
+)
 ID_PATTERN = re.compile(r"^(?P<notebook>\d\d|[a-z][a-z0-9_]*)\.(?P<number>[0-9A-Za-z_]+)$")
 TRUTHY = {"1", "true", "yes", "on"}
-EMPTY_REFERENCE = ("The reference solution returns nothing, so an empty answer would pass: "
-                   "is the dataset loaded (`make seed`) and did the notebook's setup cell run?")
+EMPTY_REFERENCE = (
+    "The reference solution returns nothing, so an empty answer would pass: "
+    "is the dataset loaded (`make seed`) and did the notebook's setup cell run?"
+)
 
 
 def strict_from_env() -> bool:
@@ -116,7 +121,7 @@ class Exercise:
     def notebook(self) -> str:
         return self.id.split(".", 1)[0]
 
-    def fresh(self) -> "Exercise":
+    def fresh(self) -> Exercise:
         """A copy with its own hint counter (what ``exercise(id)`` hands to a notebook).
 
         The counter starts where the learner left it: hints already read stay read when the
@@ -128,7 +133,7 @@ class Exercise:
         clone._hints_shown = min(progress.hints_shown(self.id), len(self.hints))
         return clone
 
-    def _blank(self) -> "Exercise":
+    def _blank(self) -> Exercise:
         """A copy with no history (the test suite's checks): no hints read, nothing recorded."""
         clone = copy.copy(self)
         clone._hints_shown = 0
@@ -140,8 +145,10 @@ class Exercise:
 
     def _repr_markdown_(self) -> str:
         more = f" · `ex.hint()` reveals a hint ({len(self.hints)} available)" if self.hints else ""
-        return (f"**Exercise {self.id} — {self.title}**\n\n{self.task.strip()}\n\n"
-                f"*Check your answer with `ex.check(answer)`{more}.*")
+        return (
+            f"**Exercise {self.id} — {self.title}**\n\n{self.task.strip()}\n\n"
+            f"*Check your answer with `ex.check(answer)`{more}.*"
+        )
 
     def __repr__(self) -> str:
         return self.text()
@@ -185,16 +192,19 @@ class Exercise:
         all_hints = self._hints_shown >= len(self.hints)
         if not (force or attempted or all_hints):
             left = len(self.hints) - self._hints_shown
-            print(f"Not yet: check an answer of your own first (`ex.check(answer)`), or read the "
-                  f"{left} hint(s) left (`ex.hint()`). Then `ex.solution()` shows the reference answer.")
+            print(
+                f"Not yet: check an answer of your own first (`ex.check(answer)`), or read the "
+                f"{left} hint(s) left (`ex.hint()`). Then `ex.solution()` shows the reference answer."
+            )
             return
         progress.record_reveal(self)
         print(f"Reference answer for {self.id} — {self.title} (recorded as revealed in your progress):\n")
         print(render_answer(self.reference))
 
     # ------------------------------------------------------------------ checking
-    def check(self, answer=None, *, strict: bool | None = None, quiet: bool = False,
-              record: bool = True) -> CheckResult:
+    def check(
+        self, answer=None, *, strict: bool | None = None, quiet: bool = False, record: bool = True
+    ) -> CheckResult:
         """Check ``answer``: print one short block of feedback and return a CheckResult.
 
         strict  raise AssertionError when the answer fails (default: DBWB_STRICT_CHECKS=1)
@@ -246,16 +256,24 @@ class Exercise:
             lines = self._evaluate(answer)
         except AuthorError as exc:
             lines = ["This exercise's reference solution does not run (a bug in the workbook, please report it):"]
-            return CheckResult(self.id, False, _block(f"{FAIL_MARK} {self.id} could not be checked — {self.title}",
-                                                      lines + exc.lines))
+            return CheckResult(
+                self.id, False, _block(f"{FAIL_MARK} {self.id} could not be checked — {self.title}", lines + exc.lines)
+            )
         except Feedback as exc:
             lines = exc.lines
         except ConnectionFailed as exc:
-            return CheckResult(self.id, False, _block(f"{FAIL_MARK} {self.id} could not be checked — {self.title}",
-                                                      [str(exc)]))
-        except Exception as exc:  # noqa: BLE001 - never break the learner's notebook
-            return CheckResult(self.id, False, _block(f"{FAIL_MARK} {self.id} could not be checked — {self.title}",
-                                                      ["The checker failed: " + python_error_line(exc)]))
+            return CheckResult(
+                self.id, False, _block(f"{FAIL_MARK} {self.id} could not be checked — {self.title}", [str(exc)])
+            )
+        except Exception as exc:
+            return CheckResult(
+                self.id,
+                False,
+                _block(
+                    f"{FAIL_MARK} {self.id} could not be checked — {self.title}",
+                    ["The checker failed: " + python_error_line(exc)],
+                ),
+            )
         if not lines:
             return CheckResult(self.id, True, f"{PASS_MARK} {self.id} passed — {self.title}")
         if self.hints and self._hints_shown < len(self.hints):

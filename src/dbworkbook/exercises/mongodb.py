@@ -32,6 +32,7 @@ any index walk, and it does not apply mongod's rewrites before choosing a partia
 accept what mongod serves and say what the embedded server does; "embedded?" is asked of the server
 (``servers_info.mongo_embedded``), never guessed from the backend's name.
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -61,7 +62,7 @@ def _shape(answer) -> tuple[str, dict]:
     """('pipeline', {pipeline}) or ('find', {filter, projection, sort, limit, skip})."""
     if isinstance(answer, (list, tuple)):
         if not all(isinstance(stage, dict) for stage in answer):
-            raise Feedback("A pipeline is a list of stages, each a dict like {\"$match\": {...}}.")
+            raise Feedback('A pipeline is a list of stages, each a dict like {"$match": {...}}.')
         return "pipeline", {"pipeline": list(answer)}
     if is_find_spec(answer):
         spec = dict(answer)
@@ -71,7 +72,9 @@ def _shape(answer) -> tuple[str, dict]:
         return "find", {"filter": answer}
     kind = type(answer).__name__
     if kind in ("Cursor", "CommandCursor"):
-        raise Feedback("Pass the filter (a dict) or the pipeline (a list) itself, not the cursor find()/aggregate() returns.")
+        raise Feedback(
+            "Pass the filter (a dict) or the pipeline (a list) itself, not the cursor find()/aggregate() returns."
+        )
     raise Feedback(f"Your answer should be a filter (a dict) or a pipeline (a list), not {kind}.")
 
 
@@ -103,7 +106,9 @@ def plan_stages(explain: dict) -> list[str]:
 
 def mongo_plan_problem(stages: list[str], required) -> list[str]:
     if required is True:
-        if "COLLSCAN" in stages or not any(s in ("IXSCAN", "COUNT_SCAN", "DISTINCT_SCAN", "EXPRESS_IXSCAN", "IDHACK", "EXPRESS_IDHACK") for s in stages):
+        if "COLLSCAN" in stages or not any(
+            s in ("IXSCAN", "COUNT_SCAN", "DISTINCT_SCAN", "EXPRESS_IXSCAN", "IDHACK", "EXPRESS_IDHACK") for s in stages
+        ):
             return ["The plan is a COLLSCAN: no index serves this filter."]
         return []
     if required in stages:
@@ -211,9 +216,9 @@ def sort_served(key_pattern, filt: dict | None, sort) -> bool:
     want = [(f, _sign(d)) for f, d in (_sort_list(sort) or []) if f not in pinned]
     if not want:
         return True
-    if len(want) > len(base) or any(d is None for _, d in base[:len(want)]):
+    if len(want) > len(base) or any(d is None for _, d in base[: len(want)]):
         return False
-    if [f for f, _ in base[:len(want)]] != [f for f, _ in want]:
+    if [f for f, _ in base[: len(want)]] != [f for f, _ in want]:
         return False
     forward = all(b == w for (_, b), (_, w) in zip(base, want))
     backward = all(b == -w for (_, b), (_, w) in zip(base, want))
@@ -245,15 +250,18 @@ class PlanFacts:
     """What a check needs from ``explain("executionStats")``: stages, the IXSCANs, the counts."""
 
     stages: list
-    ixscans: list          # the IXSCAN nodes: indexName, keyPattern, direction
+    ixscans: list  # the IXSCAN nodes: indexName, keyPattern, direction
     keys_examined: int
     docs_examined: int
     returned: int
 
     @property
     def collscan(self) -> bool:
-        return "COLLSCAN" in self.stages or not self.ixscans and not any(
-            s in ("IDHACK", "EXPRESS_IDHACK", "COUNT_SCAN", "DISTINCT_SCAN") for s in self.stages)
+        return (
+            "COLLSCAN" in self.stages
+            or (not self.ixscans
+            and not any(s in ("IDHACK", "EXPRESS_IDHACK", "COUNT_SCAN", "DISTINCT_SCAN") for s in self.stages))
+        )
 
     @property
     def blocking_sort(self) -> bool:
@@ -301,15 +309,19 @@ def server_is_embedded(db) -> bool:
 
     try:
         return bool(mongo_embedded(db))
-    except Exception:  # noqa: BLE001 - a server that refuses buildInfo is not SecantusDB
+    except Exception:
         return False
 
 
-EMBEDDED_SORT_NOTE = ("(The embedded server, SecantusDB, keeps a SORT stage after every index walk; "
-                      "this check judges the index as mongod uses it.)")
-EMBEDDED_REWRITE_NOTE = ("(mongod rewrites {$in: [v]}, {$eq: v} and a top-level $and before it plans; "
-                         "the embedded server, SecantusDB, does not, and scans the collection: this check "
-                         "accepts what mongod serves.)")
+EMBEDDED_SORT_NOTE = (
+    "(The embedded server, SecantusDB, keeps a SORT stage after every index walk; "
+    "this check judges the index as mongod uses it.)"
+)
+EMBEDDED_REWRITE_NOTE = (
+    "(mongod rewrites {$in: [v]}, {$eq: v} and a top-level $and before it plans; "
+    "the embedded server, SecantusDB, does not, and scans the collection: this check "
+    "accepts what mongod serves.)"
+)
 
 # The indexes the learner's answer created (MongoState records them): feedback names them.
 _ANSWER_INDEXES: contextvars.ContextVar = contextvars.ContextVar("dbwb_answer_indexes", default=None)
@@ -345,16 +357,20 @@ def _why_not_used(ix, filt, sort) -> str:
     pfe = ix.get("partialFilterExpression")
     if fields[0] not in used:
         role = "only sorts" if fields[0] in sort_fields else "does not mention"
-        return (f"Index {index_text(ix)} starts with {fields[0]}, which the filter {role}: an index finds "
-                f"documents only through its leading key(s), so put the filter's equality field(s) first.")
+        return (
+            f"Index {index_text(ix)} starts with {fields[0]}, which the filter {role}: an index finds "
+            f"documents only through its leading key(s), so put the filter's equality field(s) first."
+        )
     if pfe:
-        return (f"Index {index_text(ix)} is partial ({compare.fmt_doc(dict(pfe))}): the planner uses it only "
-                "when the filter guarantees that condition.")
+        return (
+            f"Index {index_text(ix)} is partial ({compare.fmt_doc(dict(pfe))}): the planner uses it only "
+            "when the filter guarantees that condition."
+        )
     return f"The planner did not choose index {index_text(ix)} (the plan is a COLLSCAN)."
 
 
 @dataclass
-class mongo_serves:  # noqa: N801
+class mongo_serves:
     """``find(filter).sort(sort).limit(limit)`` is served by an index, as mongod would run it.
 
     Judges behaviour: an index finds the documents (IXSCAN, no COLLSCAN); with ``sort`` and
@@ -370,7 +386,7 @@ class mongo_serves:  # noqa: N801
     in_order: bool = True
     max_keys_per_doc: float | None = None
     key_slack: int = 2
-    what: str = ""            # how the task names the query ("the order history")
+    what: str = ""  # how the task names the query ("the order history")
 
     def _query(self) -> str:
         text = f"find({compare.fmt_doc(self.filter or {})})"
@@ -409,10 +425,10 @@ class mongo_serves:  # noqa: N801
         if plan.collscan:
             if not mine:
                 now = "; ".join(index_text(ix) for ix in coll.list_indexes())
-                return (f"{query} is a COLLSCAN: no index serves it, and your answer created none "
-                        f"(indexes now: {now}).")
+                return f"{query} is a COLLSCAN: no index serves it, and your answer created none (indexes now: {now})."
             return f"{query} is a COLLSCAN: no index serves it. " + " ".join(
-                _why_not_used(ix, self.filter, self.sort) for ix in mine)
+                _why_not_used(ix, self.filter, self.sort) for ix in mine
+            )
         by_name = {ix["name"]: ix for ix in coll.list_indexes()}
         used = [by_name[n] for n in plan.index_names if n in by_name]
         used_text = ", ".join(index_text(ix) for ix in used) or ", ".join(plan.index_names)
@@ -422,33 +438,38 @@ class mongo_serves:  # noqa: N801
             else:
                 in_order = not plan.blocking_sort
             if not in_order:
-                return (f"Index {used_text} finds the documents of {query}, but not in the sort's order "
-                        f"{_key_text(_sort_list(self.sort))}: MongoDB sorts them in memory (a blocking SORT "
-                        "stage). After the fields the filter pins with equality, the index must continue "
-                        "with the sort fields, in the sort's directions or all of them reversed."
-                        + ("" if not embedded else " " + EMBEDDED_SORT_NOTE))
+                return (
+                    f"Index {used_text} finds the documents of {query}, but not in the sort's order "
+                    f"{_key_text(_sort_list(self.sort))}: MongoDB sorts them in memory (a blocking SORT "
+                    "stage). After the fields the filter pins with equality, the index must continue "
+                    "with the sort fields, in the sort's directions or all of them reversed."
+                    + ("" if not embedded else " " + EMBEDDED_SORT_NOTE)
+                )
         if self.max_keys_per_doc is not None:
             allowed = self.max_keys_per_doc * max(plan.returned, 1) + self.key_slack
             if plan.keys_examined > allowed:
-                return (f"Index {used_text} serves {query}, but the scan examines {plan.keys_examined:,} keys "
-                        f"to return {plan.returned:,} documents: its leading keys do not narrow the scan "
-                        "to the matching documents: put the equality field(s) first.")
+                return (
+                    f"Index {used_text} serves {query}, but the scan examines {plan.keys_examined:,} keys "
+                    f"to return {plan.returned:,} documents: its leading keys do not narrow the scan "
+                    "to the matching documents: put the equality field(s) first."
+                )
         return None
+
 
 @dataclass(kw_only=True, repr=False)
 class MongoQuery(Exercise):
     """A query exercise: the learner's documents must mean the same as the reference's."""
 
     collection: str
-    database: str | None = None         # default: the workbook database
+    database: str | None = None  # default: the workbook database
     ordered: bool = False
     compare_id: bool | None = None
     tolerance: float = compare.DEFAULT_TOLERANCE
     timeout: float = 30.0
     must_use_index: bool | str = False  # True, or a stage such as "IXSCAN"
-    allow_empty: bool = False           # the reference may return no documents
-    setup: object = None                # setup(db): plant edge cases (rows on a boundary, ties)...
-    cleanup: object = None              # cleanup(db): ...and remove them (runs even on failure)
+    allow_empty: bool = False  # the reference may return no documents
+    setup: object = None  # setup(db): plant edge cases (rows on a boundary, ties)...
+    cleanup: object = None  # cleanup(db): ...and remove them (runs even on failure)
 
     kind = "mongo-query"
     answer_noun = "filter or pipeline"
@@ -488,7 +509,7 @@ class MongoQuery(Exercise):
         if self.setup is not None:
             try:
                 self.setup(db)
-            except Exception as exc:  # noqa: BLE001 - a broken declaration
+            except Exception as exc:
                 raise AuthorError("setup failed: " + python_error_line(exc)) from None
         try:
             return self._compare(db, answer)
@@ -509,13 +530,18 @@ class MongoQuery(Exercise):
         if lines or not self.must_use_index:
             return lines
         problem = mongo_plan_problem(_explain(db, self.collection, shape, spec), self.must_use_index)
-        if problem and shape == "find" and normalize_filter(spec.get("filter")) != dict(spec.get("filter") or {}) \
-                and server_is_embedded(db):
+        if (
+            problem
+            and shape == "find"
+            and normalize_filter(spec.get("filter")) != dict(spec.get("filter") or {})
+            and server_is_embedded(db)
+        ):
             # mongod rewrites {$in: [v]}, {$eq: v} and a top-level $and before it plans (a partial
             # index then serves them); the embedded server does not: judge the query as mongod runs it.
-            again = mongo_plan_problem(_explain(db, self.collection, shape,
-                                                {**spec, "filter": normalize_filter(spec.get("filter"))}),
-                                       self.must_use_index)
+            again = mongo_plan_problem(
+                _explain(db, self.collection, shape, {**spec, "filter": normalize_filter(spec.get("filter"))}),
+                self.must_use_index,
+            )
             problem = again and [problem[0] + " " + EMBEDDED_REWRITE_NOTE]
         if problem and shape == "find":
             problem = problem + self._index_reasons(db, spec)
@@ -530,19 +556,30 @@ class MongoQuery(Exercise):
                 continue
             pfe = ix.get("partialFilterExpression")
             if pfe and list(ix["key"])[0] in _filter_fields(filt):
-                implied = all(k in normalize_filter(filt) and _single_value(normalize_filter(filt)[k]) == (True, v)
-                              for k, v in normalize_filter(pfe).items())
+                implied = all(
+                    k in normalize_filter(filt) and _single_value(normalize_filter(filt)[k]) == (True, v)
+                    for k, v in normalize_filter(pfe).items()
+                )
                 if not implied:
-                    reasons.append(f"Index {index_text(ix)} is partial ({compare.fmt_doc(dict(pfe))}): the planner "
-                                   "uses it only when your filter guarantees that condition "
-                                   f"(your filter: {compare.fmt_doc(dict(filt))}).")
+                    reasons.append(
+                        f"Index {index_text(ix)} is partial ({compare.fmt_doc(dict(pfe))}): the planner "
+                        "uses it only when your filter guarantees that condition "
+                        f"(your filter: {compare.fmt_doc(dict(filt))})."
+                    )
         return reasons
 
 
 def compare_docs(expected: list, actual: list, *, ordered=False, tol=compare.DEFAULT_TOLERANCE) -> list[str]:
     return compare.describe_difference(
-        expected, actual, [compare.canon(d) for d in expected], [compare.canon(d) for d in actual],
-        fmt=compare.fmt_doc, noun="document", ordered=ordered, tol=tol)
+        expected,
+        actual,
+        [compare.canon(d) for d in expected],
+        [compare.canon(d) for d in actual],
+        fmt=compare.fmt_doc,
+        noun="document",
+        ordered=ordered,
+        tol=tol,
+    )
 
 
 # --------------------------------------------------------------------------- the state kind
@@ -557,7 +594,7 @@ class MongoState(Exercise):
 
     collection: str
     database: str | None = None
-    setup: object = None                     # a function setup(coll) restoring the starting state
+    setup: object = None  # a function setup(coll) restoring the starting state
     expect: list = field(default_factory=list)
 
     kind = "mongo-state"
@@ -569,14 +606,15 @@ class MongoState(Exercise):
         from .. import connect
 
         if not callable(answer):
-            return ["Your answer should be a function: def answer(coll): ... (coll is the collection "
-                    f"{self.collection})."]
+            return [
+                f"Your answer should be a function: def answer(coll): ... (coll is the collection {self.collection})."
+            ]
         db = connect.mongo(self.database) if self.database else connect.mongo()
         coll = db[self.collection]
         if self.setup is not None:
             try:
                 self.setup(coll)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 raise AuthorError("setup failed: " + python_error_line(exc)) from None
         try:
             before = {ix["name"] for ix in coll.list_indexes()}
@@ -587,7 +625,7 @@ class MongoState(Exercise):
         except pymongo.errors.PyMongoError as exc:
             lines = db_error_lines(exc)
             return ["MongoDB says: " + lines[0], *lines[1:]]
-        except Exception as exc:  # noqa: BLE001 - the learner's code
+        except Exception as exc:
             return ["Your function raised " + python_error_line(exc)]
         # Predicates name the indexes this answer created (learner_indexes), never older ones.
         created = {ix["name"] for ix in coll.list_indexes()} - before - {"_id_"}
@@ -599,16 +637,16 @@ class MongoState(Exercise):
 
 
 @dataclass
-class mongo_index:  # noqa: N801
+class mongo_index:
     """An index with these ``keys`` (in order) and options exists on the collection."""
 
     keys: list | dict | str
     unique: bool | None = None
     sparse: bool | None = None
-    partial: bool | dict | None = None    # True, or the exact partialFilterExpression
-    ttl: int | bool | None = None         # expireAfterSeconds (True: any TTL)
-    leading: bool = False                 # True: an index that starts with these keys also counts
-    mirrored: bool = False                # True: every direction reversed also counts
+    partial: bool | dict | None = None  # True, or the exact partialFilterExpression
+    ttl: int | bool | None = None  # expireAfterSeconds (True: any TTL)
+    leading: bool = False  # True: an index that starts with these keys also counts
+    mirrored: bool = False  # True: every direction reversed also counts
 
     def _wanted(self):
         if isinstance(self.keys, str):
@@ -621,7 +659,7 @@ class mongo_index:  # noqa: N801
         wanted = [(k, _sign(v) if _sign(v) is not None else v) for k, v in self._wanted()]
         have = [(k, _sign(v) if _sign(v) is not None else v) for k, v in ix["key"].items()]
         if self.leading:
-            have = have[:len(wanted)]
+            have = have[: len(wanted)]
         if have == wanted:
             return True
         flipped = [(k, -v if isinstance(v, int) else v) for k, v in wanted]
@@ -639,15 +677,22 @@ class mongo_index:  # noqa: N801
         if problems:
             return problems[0]
         now = "; ".join(index_text(ix) for ix in indexes)
-        opts = ", ".join(f"{k}={v}" for k, v in (("unique", self.unique), ("sparse", self.sparse),
-                                                 ("partial", self.partial), ("ttl", self.ttl)) if v not in (None, False))
+        opts = ", ".join(
+            f"{k}={v}"
+            for k, v in (("unique", self.unique), ("sparse", self.sparse), ("partial", self.partial), ("ttl", self.ttl))
+            if v not in (None, False)
+        )
         wanted_fields = [k for k, _ in self._wanted()]
         near = [ix for ix in indexes if ix["name"] != "_id_" and sorted(ix["key"]) == sorted(wanted_fields)]
-        lines = (f"Missing an index {_key_text(self._wanted())}{' with ' + opts if opts else ''} on "
-                 f"{coll.name}. Indexes now: {now}.")
+        lines = (
+            f"Missing an index {_key_text(self._wanted())}{' with ' + opts if opts else ''} on "
+            f"{coll.name}. Indexes now: {now}."
+        )
         for ix in near[:1]:
-            lines += (f" Index {index_text(ix)} has the right fields but in another order or direction: "
-                      "order and direction are part of an index's meaning.")
+            lines += (
+                f" Index {index_text(ix)} has the right fields but in another order or direction: "
+                "order and direction are part of an index's meaning."
+            )
         return lines
 
     def _mismatch(self, ix) -> str | None:
@@ -672,7 +717,7 @@ class mongo_index:  # noqa: N801
 
 
 @dataclass
-class mongo_uses_index:  # noqa: N801
+class mongo_uses_index:
     """``find(filter).sort(sort)`` (or ``pipeline``) is served by an index (no COLLSCAN)."""
 
     filter: dict | None = None
@@ -688,12 +733,17 @@ class mongo_uses_index:  # noqa: N801
         try:
             stages = _explain(coll.database, coll.name, shape, spec)
             problem = mongo_plan_problem(stages, self.stage or True)
-            if problem and shape == "find" and normalize_filter(spec["filter"]) != spec["filter"] \
-                    and server_is_embedded(coll.database):
+            if (
+                problem
+                and shape == "find"
+                and normalize_filter(spec["filter"]) != spec["filter"]
+                and server_is_embedded(coll.database)
+            ):
                 # mongod rewrites {$in: [v]}, {$eq: v} and $and before planning; SecantusDB does not.
-                retry = mongo_plan_problem(_explain(coll.database, coll.name, shape,
-                                                    {**spec, "filter": normalize_filter(spec["filter"])}),
-                                           self.stage or True)
+                retry = mongo_plan_problem(
+                    _explain(coll.database, coll.name, shape, {**spec, "filter": normalize_filter(spec["filter"])}),
+                    self.stage or True,
+                )
                 problem = retry and [problem[0] + " " + EMBEDDED_REWRITE_NOTE]
         except Feedback as exc:
             return exc.lines[0]
@@ -701,7 +751,7 @@ class mongo_uses_index:  # noqa: N801
 
 
 @dataclass
-class mongo_holds:  # noqa: N801
+class mongo_holds:
     """``test(coll)`` returns true; ``message`` says what is wrong otherwise."""
 
     test: object
@@ -710,10 +760,24 @@ class mongo_holds:  # noqa: N801
     def verify(self, coll) -> str | None:
         try:
             return None if self.test(coll) else self.message
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             return f"{self.message} ({python_error_line(exc)})"
 
 
-__all__ = ["MongoQuery", "MongoState", "mongo_index", "mongo_uses_index", "mongo_holds", "mongo_serves",
-           "drop_indexes", "is_find_spec", "normalize_filter", "equality_fields", "sort_served", "explain_find",
-           "learner_indexes", "server_is_embedded", "PlanFacts"]
+__all__ = [
+    "MongoQuery",
+    "MongoState",
+    "PlanFacts",
+    "drop_indexes",
+    "equality_fields",
+    "explain_find",
+    "is_find_spec",
+    "learner_indexes",
+    "mongo_holds",
+    "mongo_index",
+    "mongo_serves",
+    "mongo_uses_index",
+    "normalize_filter",
+    "server_is_embedded",
+    "sort_served",
+]

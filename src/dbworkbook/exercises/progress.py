@@ -23,6 +23,7 @@ The rules (tested in tests/test_progress.py):
   * the hint position survives re-running ``exercise(id)`` (``hints_shown``).
 With recording off, hints and reveals are kept in memory for the kernel's life.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -85,7 +86,7 @@ _MEMORY: dict = {"version": 2, "exercises": {}}
 
 
 def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
 
 def _update(exercise_id: str, notebook: str, change) -> bool:
@@ -103,7 +104,7 @@ def _update(exercise_id: str, notebook: str, change) -> bool:
             return False
         _write(path, data)
         return True
-    except Exception:  # noqa: BLE001 - progress must never break a notebook
+    except Exception:
         return False
 
 
@@ -124,6 +125,7 @@ def hints_shown(exercise_id: str) -> int:
 def record_hint(exercise, shown: int) -> bool:
     def change(e):
         e["hints_shown"] = max(int(e.get("hints_shown", 0) or 0), shown)
+
     return _update(exercise.id, exercise.notebook, change)
 
 
@@ -131,6 +133,7 @@ def record_reveal(exercise) -> bool:
     def change(e):
         e.setdefault("revealed_at", None)
         e["revealed_at"] = e["revealed_at"] or _now()
+
     return _update(exercise.id, exercise.notebook, change)
 
 
@@ -147,6 +150,7 @@ def record(exercise, passed: bool) -> bool:
         if passed:
             e.setdefault("first_passed_at", now)
             e["passed_after_reveal"] = bool(e.get("revealed_at"))
+
     return _update(exercise.id, exercise.notebook, change)
 
 
@@ -198,10 +202,15 @@ def summary() -> list[dict]:
         if not exercises:
             continue
         ids = [ex.id for ex in exercises]
-        rows.append({"notebook": nb, "name": names.get(nb, nb),
-                     "done": [i for i in ids if i in done],
-                     "after_reveal": [i for i in ids if i in done and recorded[i].get("passed_after_reveal")],
-                     "total": len(ids)})
+        rows.append(
+            {
+                "notebook": nb,
+                "name": names.get(nb, nb),
+                "done": [i for i in ids if i in done],
+                "after_reveal": [i for i in ids if i in done and recorded[i].get("passed_after_reveal")],
+                "total": len(ids),
+            }
+        )
     return rows
 
 
@@ -255,7 +264,7 @@ class NotebookProgress:
     """What ``wb.progress("03")`` shows and returns: this notebook's exercises and the series total."""
 
     notebook: str
-    exercises: list          # (id, title, status, attempts)
+    exercises: list  # (id, title, status, attempts)
     series_done: int
     series_total: int
     recording: bool
@@ -268,15 +277,18 @@ class NotebookProgress:
         return sum(1 for _i, _t, s, _a in self.exercises if s == status)
 
     def text(self) -> str:
-        lines = [f"Notebook {self.notebook}: {self.count('passed')} passed, "
-                 f"{self.count('passed after reveal')} passed after reading the answer, "
-                 f"{self.count('not yet')} not yet (of {self.total})"]
+        lines = [
+            f"Notebook {self.notebook}: {self.count('passed')} passed, "
+            f"{self.count('passed after reveal')} passed after reading the answer, "
+            f"{self.count('not yet')} not yet (of {self.total})"
+        ]
         for ex_id, title, status, attempts in self.exercises:
             mark = "✓" if status.startswith("passed") else "·"
             tries = f"{attempts} attempt{'s' if attempts != 1 else ''}" if attempts else "not tried"
             lines.append(f"  {mark} {ex_id}  {status:<20} {tries:<12} {title}")
-        lines.append(f"Series: {self.series_done}/{self.series_total} exercises pass now "
-                     "(`make progress` lists every notebook).")
+        lines.append(
+            f"Series: {self.series_done}/{self.series_total} exercises pass now (`make progress` lists every notebook)."
+        )
         if not self.recording:
             lines.append("(Progress is not recorded in this session: DBWB_PROGRESS=0.)")
         return "\n".join(lines)

@@ -70,6 +70,7 @@ task's other ``expect`` predicates describe the main run only) and says which sc
 e.g. a key that already has a TTL (so EXPIRE without NX resets it), a lock now owned by someone
 else.
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -103,11 +104,26 @@ _FAMILIES = [
     {"FCALL", "FCALL_RO"},
 ]
 FAMILY = {name: frozenset(family) for family in _FAMILIES for name in family}
-CONTAINER_COMMANDS = {"SCRIPT", "FUNCTION", "CLIENT", "CONFIG", "OBJECT", "XGROUP", "XINFO", "MEMORY",
-                      "COMMAND", "CLUSTER", "ACL", "LATENCY", "MODULE", "SLOWLOG", "PUBSUB"}
-REDIS_PY_SPELLINGS = {"INCRBY", "DECRBY"}   # what redis-py's incr()/decr() send for INCR/DECR
-NOT_A_ROUND_TRIP = {"SCRIPT LOAD", "SCRIPT EXISTS", "FUNCTION LOAD"}   # loading scripts: not counted
-MONITOR_TIMEOUT = 15                                                     # seconds to wait for a sentinel
+CONTAINER_COMMANDS = {
+    "SCRIPT",
+    "FUNCTION",
+    "CLIENT",
+    "CONFIG",
+    "OBJECT",
+    "XGROUP",
+    "XINFO",
+    "MEMORY",
+    "COMMAND",
+    "CLUSTER",
+    "ACL",
+    "LATENCY",
+    "MODULE",
+    "SLOWLOG",
+    "PUBSUB",
+}
+REDIS_PY_SPELLINGS = {"INCRBY", "DECRBY"}  # what redis-py's incr()/decr() send for INCR/DECR
+NOT_A_ROUND_TRIP = {"SCRIPT LOAD", "SCRIPT EXISTS", "FUNCTION LOAD"}  # loading scripts: not counted
+MONITOR_TIMEOUT = 15  # seconds to wait for a sentinel
 _NUMBERS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
 
 
@@ -138,12 +154,12 @@ def _show_arg(arg: str) -> str:
 class Call:
     """One command the server ran for the code under check (seen through MONITOR)."""
 
-    name: str                 # upper case: "INCRBY", "SCRIPT LOAD"
-    args: tuple               # the arguments after the name (the subcommand's after it)
+    name: str  # upper case: "INCRBY", "SCRIPT LOAD"
+    args: tuple  # the arguments after the name (the subcommand's after it)
     db: int
-    via: str = "client"       # "client", or "lua": run by a Lua script or function
-    client: str = ""          # the connection's address as the server saw it ("lua" for scripts)
-    block: int = -1           # calls with the same block ran as one atomic step
+    via: str = "client"  # "client", or "lua": run by a Lua script or function
+    client: str = ""  # the connection's address as the server saw it ("lua" for scripts)
+    block: int = -1  # calls with the same block ran as one atomic step
 
     def __str__(self) -> str:
         text = " ".join([self.name, *(_show_arg(a) for a in self.args)])
@@ -180,12 +196,12 @@ class Trace:
 
     @property
     def round_trips(self) -> int:
-        return sum(1 for req in self.requests
-                   if req.counted and not all(name in NOT_A_ROUND_TRIP for name in req.names))
+        return sum(
+            1 for req in self.requests if req.counted and not all(name in NOT_A_ROUND_TRIP for name in req.names)
+        )
 
     def counted_requests(self) -> list:
-        return [req for req in self.requests
-                if req.counted and not all(name in NOT_A_ROUND_TRIP for name in req.names)]
+        return [req for req in self.requests if req.counted and not all(name in NOT_A_ROUND_TRIP for name in req.names)]
 
 
 class _Recorder:
@@ -275,12 +291,15 @@ def recording_client(db: int):
     from .. import connect, settings
 
     url = settings.get().redis_url
-    base = redis_py.UnixDomainSocketConnection if url.startswith("unix:") else (
-        redis_py.SSLConnection if url.startswith("rediss:") else redis_py.Connection)
+    base = (
+        redis_py.UnixDomainSocketConnection
+        if url.startswith("unix:")
+        else (redis_py.SSLConnection if url.startswith("rediss:") else redis_py.Connection)
+    )
     recorder = _Recorder()
     cls = type("RecordingConnection", (_RecordingMixin, base), {"recorder": recorder})
     r = connect.redis(db=db, decode_responses=True, connection_class=cls)
-    recorder.reset()   # connect.redis pinged: not the code's round trip
+    recorder.reset()  # connect.redis pinged: not the code's round trip
     return r, recorder
 
 
@@ -309,7 +328,7 @@ def _unrepr(rest: str) -> list[str]:
                 esc = rest[i + 1]
                 if esc == "x" and i + 3 < n:
                     try:
-                        buf.append(int(rest[i + 2:i + 4], 16))
+                        buf.append(int(rest[i + 2 : i + 4], 16))
                         i += 4
                         continue
                     except ValueError:
@@ -374,10 +393,12 @@ class Monitor:
         try:
             return self._conn.read_response()
         except (redis_py.exceptions.TimeoutError, redis_py.exceptions.ConnectionError) as exc:
-            raise Feedback("The check records the commands your code sends (MONITOR) and lost its "
-                           f"monitor connection ({type(exc).__name__}): run the check again.") from None
+            raise Feedback(
+                "The check records the commands your code sends (MONITOR) and lost its "
+                f"monitor connection ({type(exc).__name__}): run the check again."
+            ) from None
 
-    def start(self) -> "Monitor":
+    def start(self) -> Monitor:
         import redis as redis_py
 
         from .. import connect
@@ -389,9 +410,11 @@ class Monitor:
             self._conn.read_response()
         except redis_py.exceptions.ResponseError as exc:
             self.close()
-            raise Feedback("This check records the commands your code sends with MONITOR, and the server "
-                           f"refused it ({db_error_lines(exc)[0]}). Point the workbook at a server that "
-                           "allows MONITOR (the workbook's own servers do).") from None
+            raise Feedback(
+                "This check records the commands your code sends with MONITOR, and the server "
+                f"refused it ({db_error_lines(exc)[0]}). Point the workbook at a server that "
+                "allows MONITOR (the workbook's own servers do)."
+            ) from None
         start = f"dbwb-trace-start-{self.token}"
         self.control.eval("return redis.call('ECHO', ARGV[1])", 0, start)
         seen_call = seen_lua = False
@@ -505,8 +528,9 @@ def parse_command(command) -> list:
     elif isinstance(command, (list, tuple)):
         parts = list(command)
     else:
-        raise Feedback(f"A command is a string like \"SET k v\" or a tuple like (\"SET\", \"k\", \"v\"), "
-                       f"not {type(command).__name__}.")
+        raise Feedback(
+            f'A command is a string like "SET k v" or a tuple like ("SET", "k", "v"), not {type(command).__name__}.'
+        )
     if not parts:
         raise Feedback("One of your commands is empty.")
     return parts
@@ -516,9 +540,9 @@ def parse_command(command) -> list:
 class Outcome:
     """What running an answer left behind (the keys, what it returned) and how (its trace)."""
 
-    state: dict      # key -> (type, value, ttl_ms or -1)
+    state: dict  # key -> (type, value, ttl_ms or -1)
     returned: object
-    trace: "Trace | None" = None
+    trace: Trace | None = None
 
 
 def run_answer(r, answer, who: str = "Your function") -> object:
@@ -530,13 +554,14 @@ def run_answer(r, answer, who: str = "Your function") -> object:
             return answer(r)
         except redis_py.exceptions.ResponseError as exc:
             raise Feedback("Redis says: " + db_error_lines(exc)[0]) from None
-        except Exception as exc:  # noqa: BLE001 - the learner's code
+        except Exception as exc:
             raise Feedback(f"{who} raised " + python_error_line(exc)) from None
     if isinstance(answer, str):
         answer = [answer]
     if not isinstance(answer, (list, tuple)):
-        raise Feedback(f"Your answer should be a function def answer(r): ... or a list of commands, "
-                       f"not {type(answer).__name__}.")
+        raise Feedback(
+            f"Your answer should be a function def answer(r): ... or a list of commands, not {type(answer).__name__}."
+        )
     reply = None
     for command in answer:
         parts = parse_command(command)
@@ -569,10 +594,14 @@ def read_state(r, patterns=None) -> dict:
             elif kind == "stream":
                 value = [fields for _id, fields in r.xrange(key)]
                 groups = r.xinfo_groups(key)
-                if groups:      # consumer groups: what each delivered and what is still unacknowledged
-                    value = {"entries": value,
-                             "groups": {g["name"]: {"pending": g["pending"], "last-delivered-id": g["last-delivered-id"]}
-                                        for g in groups}}
+                if groups:  # consumer groups: what each delivered and what is still unacknowledged
+                    value = {
+                        "entries": value,
+                        "groups": {
+                            g["name"]: {"pending": g["pending"], "last-delivered-id": g["last-delivered-id"]}
+                            for g in groups
+                        },
+                    }
             else:
                 value = None
         except UnicodeDecodeError:
@@ -595,9 +624,11 @@ def _py(value) -> str:
 def _return_difference(expected, actual, tol) -> list[str]:
     """What the answer returned, against the reference: per key for two dicts with the same keys."""
     if isinstance(expected, dict) and isinstance(actual, dict) and set(expected) == set(actual) and expected:
-        lines = [f"Your answer's {key!r} is {_py(actual[key])}; expected {_py(expected[key])}."
-                 for key in expected
-                 if not compare.close(compare.canon(expected[key]), compare.canon(actual[key]), tol)]
+        lines = [
+            f"Your answer's {key!r} is {_py(actual[key])}; expected {_py(expected[key])}."
+            for key in expected
+            if not compare.close(compare.canon(expected[key]), compare.canon(actual[key]), tol)
+        ]
         if lines:
             return lines
     return [f"Your answer returned {_py(actual)}; expected {_py(expected)}."]
@@ -607,16 +638,21 @@ def _seconds(ttl_ms: int) -> str:
     return f"{ttl_ms / 1000:.0f} s" if ttl_ms >= 10_000 else f"{ttl_ms / 1000:.1f} s"
 
 
-def compare_states(expected: dict, actual: dict, *, ttl=True, tol=compare.DEFAULT_TOLERANCE,
-                   ttl_tolerance: float | None = None) -> list[str]:
+def compare_states(
+    expected: dict, actual: dict, *, ttl=True, tol=compare.DEFAULT_TOLERANCE, ttl_tolerance: float | None = None
+) -> list[str]:
     """What differs between two states. ``ttl_tolerance`` (seconds): compare the TTLs' values too."""
     lines = []
     missing = [k for k in expected if k not in actual]
     extra = [k for k in actual if k not in expected]
     if missing:
-        lines += compare.listing("Missing keys", [f"{k} = {_fmt(*expected[k][:2])}" for k in missing[:compare.SHOW]], len(missing))
+        lines += compare.listing(
+            "Missing keys", [f"{k} = {_fmt(*expected[k][:2])}" for k in missing[: compare.SHOW]], len(missing)
+        )
     if extra:
-        lines += compare.listing("Unexpected keys", [f"{k} = {_fmt(*actual[k][:2])}" for k in extra[:compare.SHOW]], len(extra))
+        lines += compare.listing(
+            "Unexpected keys", [f"{k} = {_fmt(*actual[k][:2])}" for k in extra[: compare.SHOW]], len(extra)
+        )
     wrong = []
     for key in (k for k in expected if k in actual):
         (e_kind, e_val, e_ttl), (a_kind, a_val, a_ttl) = expected[key], actual[key]
@@ -631,8 +667,9 @@ def compare_states(expected: dict, actual: dict, *, ttl=True, tol=compare.DEFAUL
         elif ttl and ttl_tolerance is not None and e_ttl >= 0 and abs(e_ttl - a_ttl) > ttl_tolerance * 1000:
             wrong.append(f"{key} expires in {_seconds(a_ttl)}; expected {_seconds(e_ttl)}.")
     if wrong:
-        lines += wrong[:compare.SHOW] + ([f"... and {len(wrong) - compare.SHOW} more keys differ."]
-                                         if len(wrong) > compare.SHOW else [])
+        lines += wrong[: compare.SHOW] + (
+            [f"... and {len(wrong) - compare.SHOW} more keys differ."] if len(wrong) > compare.SHOW else []
+        )
     return lines
 
 
@@ -645,7 +682,7 @@ class Scenario:
     expect: list = field(default_factory=list)
 
     @classmethod
-    def of(cls, item) -> "Scenario":
+    def of(cls, item) -> Scenario:
         if isinstance(item, Scenario):
             return item
         if isinstance(item, (tuple, list)) and len(item) in (2, 3) and isinstance(item[0], str):
@@ -662,12 +699,12 @@ class RedisTask(Exercise):
     """Run the answer on a clean database; its keys must match the reference's (and ``expect``),
     and it must behave as the behaviour predicates say, in every scenario."""
 
-    db: int | None = None               # default: the notebook's logical database NN
-    setup: object = None                # commands or a function setup(r): the starting state
+    db: int | None = None  # default: the notebook's logical database NN
+    setup: object = None  # commands or a function setup(r): the starting state
     expect: list = field(default_factory=list)
-    behaviour: list = field(default_factory=list)   # atomic/never/uses/max_round_trips (also allowed in expect)
-    scenarios: list = field(default_factory=list)   # (name, setup[, predicates]): reruns in states that expose bugs
-    keys: str | list | None = None      # glob(s) of the keys compared (default: every key)
+    behaviour: list = field(default_factory=list)  # atomic/never/uses/max_round_trips (also allowed in expect)
+    scenarios: list = field(default_factory=list)  # (name, setup[, predicates]): reruns in states that expose bugs
+    keys: str | list | None = None  # glob(s) of the keys compared (default: every key)
     compare_state: bool = True
     compare_ttl: bool = True
     ttl_tolerance: float | None = None  # seconds: also compare the TTLs' values (None: only present or not)
@@ -699,8 +736,9 @@ class RedisTask(Exercise):
         predicates = self._behaviour() + [p for s in self.scenarios for p in Scenario.of(s).expect]
         return any(getattr(p, "needs_monitor", False) for p in predicates)
 
-    def _run_clean(self, control, answer, author: bool, scenario: Scenario | None = None,
-                   monitor: bool = False) -> Outcome:
+    def _run_clean(
+        self, control, answer, author: bool, scenario: Scenario | None = None, monitor: bool = False
+    ) -> Outcome:
         control.flushdb()
         setups = [("setup", self.setup)]
         if scenario is not None:
@@ -739,10 +777,16 @@ class RedisTask(Exercise):
     def _compare(self, reference: Outcome, outcome: Outcome, predicates: list) -> list[str]:
         lines = []
         if self.compare_state:
-            lines += compare_states(reference.state, outcome.state, ttl=self.compare_ttl, tol=self.tolerance,
-                                    ttl_tolerance=self.ttl_tolerance)
-        if self.compare_return and not compare.close(compare.canon(reference.returned),
-                                                     compare.canon(outcome.returned), self.tolerance):
+            lines += compare_states(
+                reference.state,
+                outcome.state,
+                ttl=self.compare_ttl,
+                tol=self.tolerance,
+                ttl_tolerance=self.ttl_tolerance,
+            )
+        if self.compare_return and not compare.close(
+            compare.canon(reference.returned), compare.canon(outcome.returned), self.tolerance
+        ):
             lines += _return_difference(reference.returned, outcome.returned, self.tolerance)
         for predicate in predicates:
             problem = predicate.verify(outcome)
@@ -772,8 +816,9 @@ class RedisTask(Exercise):
                 lines = self._compare(reference, outcome, predicates)
                 if lines:
                     if scenario is not None:
-                        lines = [f"In the scenario “{scenario.name}” (the check reran your code from that "
-                                 "starting state):"] + ["  " + line for line in lines]
+                        lines = [
+                            f"In the scenario “{scenario.name}” (the check reran your code from that starting state):"
+                        ] + ["  " + line for line in lines]
                     return lines
         finally:
             _restore(raw, saved)
@@ -787,8 +832,10 @@ def _save(raw, db) -> list:
     for key in raw.scan_iter(count=1000):
         keys.append(key)
         if len(keys) > MAX_SAVED_KEYS:
-            raise AuthorError(f"Redis db {db} holds more than {MAX_SAVED_KEYS:,} keys; a check empties "
-                              "and restores its database: declare a db= the exercise owns.")
+            raise AuthorError(
+                f"Redis db {db} holds more than {MAX_SAVED_KEYS:,} keys; a check empties "
+                "and restores its database: declare a db= the exercise owns."
+            )
     if not keys:
         return []
     pipe = raw.pipeline(transaction=False)
@@ -811,7 +858,7 @@ def _restore(raw, saved) -> None:
 
 # --------------------------------------------------------------------------- predicates
 @dataclass
-class expires:  # noqa: N801
+class expires:
     """``key`` must exist and have a TTL (between ``min`` and ``max`` seconds when given)."""
 
     key: str
@@ -833,7 +880,7 @@ class expires:  # noqa: N801
 
 
 @dataclass
-class persistent:  # noqa: N801
+class persistent:
     """``key`` must exist and have no TTL."""
 
     key: str
@@ -847,7 +894,7 @@ class persistent:  # noqa: N801
 
 
 @dataclass
-class key_is:  # noqa: N801
+class key_is:
     """``key`` holds ``value`` (and is of ``type`` when given)."""
 
     key: str
@@ -866,7 +913,7 @@ class key_is:  # noqa: N801
 
 
 @dataclass
-class returns:  # noqa: N801
+class returns:
     """The answer returns ``value`` (a function's return value; a command list's last reply)."""
 
     value: object
@@ -878,7 +925,7 @@ class returns:  # noqa: N801
 
 
 @dataclass
-class redis_holds:  # noqa: N801
+class redis_holds:
     """``test(state, returned)`` is true; ``message`` says what is wrong otherwise."""
 
     test: object
@@ -887,7 +934,7 @@ class redis_holds:  # noqa: N801
     def verify(self, outcome: Outcome) -> str | None:
         try:
             return None if self.test(outcome.state, outcome.returned) else self.message
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             return f"{self.message} ({python_error_line(exc)})"
 
 
@@ -897,14 +944,14 @@ class _Spec:
     """A command as a predicate names it: ``"EXPIRE NX"`` (family EXPIRE, argument NX present);
     a tuple of such strings means any of them."""
 
-    alternatives: tuple     # ((frozenset of names, tuple of required arguments), ...)
+    alternatives: tuple  # ((frozenset of names, tuple of required arguments), ...)
     label: str
 
     @classmethod
-    def parse(cls, spec) -> "_Spec":
+    def parse(cls, spec) -> _Spec:
         items = [spec] if isinstance(spec, str) else list(spec)
         if not items or not all(isinstance(item, str) and item.split() for item in items):
-            raise AuthorError(f"a command in a behaviour predicate is a string like \"EXPIRE NX\", not {spec!r}")
+            raise AuthorError(f'a command in a behaviour predicate is a string like "EXPIRE NX", not {spec!r}')
         alternatives, labels = [], []
         for item in items:
             words = item.upper().split()
@@ -922,8 +969,9 @@ class _Spec:
 
     def matches(self, call: Call) -> bool:
         upper_args = {str(a).upper() for a in call.args}
-        return any(call.name in names and all(flag in upper_args for flag in flags)
-                   for names, flags in self.alternatives)
+        return any(
+            call.name in names and all(flag in upper_args for flag in flags) for names, flags in self.alternatives
+        )
 
     def same_command(self, call: Call) -> bool:
         return any(call.name in names for names, _flags in self.alternatives)
@@ -945,7 +993,7 @@ def _finish(text: str, why: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
-class atomic:  # noqa: N801
+class atomic:
     """These commands ran in one atomic step: one MULTI/EXEC (optionally after WATCH), one
     EVAL/EVALSHA/FCALL, or only one of them, alone, as a single command. Repeating the step is fine
     (two MULTI blocks that each hold INCR and EXPIRE); what fails is a step that holds some of the
@@ -980,7 +1028,7 @@ class atomic:  # noqa: N801
         split = False
         for block_id in dict.fromkeys(call.block for call, _m in hits):
             if kinds.get(block_id) in ("script", "watch"):
-                continue    # a script (or a WATCH that ended without EXEC) may branch and skip a command
+                continue  # a script (or a WATCH that ended without EXEC) may branch and skip a command
             inside = set().union(*(m for call, m in hits if call.block == block_id))
             if inside != seen:
                 split = True
@@ -994,8 +1042,8 @@ class atomic:  # noqa: N801
             spec = self.specs[i]
             sent = next(call.name for call, m in hits if i in m)
             if len(spec.alternatives) == 1 and (sent == spec.name_label or sent in REDIS_PY_SPELLINGS):
-                labels.append(spec.name_label)    # INCR, though redis-py's incr() sends INCRBY key 1
-            else:                                 # name the command the code really sent (PEXPIRE, LPOP...)
+                labels.append(spec.name_label)  # INCR, though redis-py's incr() sends INCRBY key 1
+            else:  # name the command the code really sent (PEXPIRE, LPOP...)
                 labels.append(sent)
         names = _join_and(labels)
         shown = " · ".join(f"`{call}`" for call, _m in hits[:6]) + (" · ..." if len(hits) > 6 else "")
@@ -1018,7 +1066,7 @@ class _CommandRule:
         return f"{type(self).__name__}({self.command!r})"
 
 
-class never(_CommandRule):  # noqa: N801
+class never(_CommandRule):
     """The code never sent this command (nor did a script it ran)."""
 
     def verify(self, outcome: Outcome) -> str | None:
@@ -1031,7 +1079,7 @@ class never(_CommandRule):  # noqa: N801
         return _finish(f"Your code sent {self.spec.label} (`{hits[0]}`{where}{more})", self.why)
 
 
-class uses(_CommandRule):  # noqa: N801
+class uses(_CommandRule):
     """The code sent this command at least once (words after the name: arguments that must be
     present, e.g. ``uses("EXPIRE NX")``; a tuple: any of them)."""
 
@@ -1045,7 +1093,7 @@ class uses(_CommandRule):  # noqa: N801
         return _finish(f"Your code never sent {self.spec.label}", self.why)
 
 
-class max_round_trips:  # noqa: N801
+class max_round_trips:
     """At most ``n`` round trips between the code and the server (a pipeline is one)."""
 
     behaviour = True
@@ -1068,5 +1116,8 @@ class max_round_trips:  # noqa: N801
         shown = " · ".join("+".join(req.names[:3]) + ("+..." if len(req.names) > 3 else "") for req in requests[:5])
         more = " · ..." if len(requests) > 5 else ""
         trips = "round trip" if self.n == 1 else "round trips"
-        return _finish(f"Your code made {len(requests)} round trips to the server ({shown}{more}); "
-                       f"at most {self.n} {trips} expected", self.why)
+        return _finish(
+            f"Your code made {len(requests)} round trips to the server ({shown}{more}); "
+            f"at most {self.n} {trips} expected",
+            self.why,
+        )

@@ -16,6 +16,7 @@ connection's ``search_path`` is the notebook's schema, then ``public`` (``schema
 DDL is executed and committed, statement by statement, after ``setup`` has put the starting
 state back (so a placeholder answer never passes because an earlier run left an index behind).
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -33,7 +34,6 @@ SCAN_NODES = ("Seq Scan", "Index Scan", "Index Only Scan", "Bitmap Heap Scan", "
 # The indexes that existed before the learner's statements ran (a set of OIDs), while an SQLState
 # check runs: its predicates talk about the objects the answer created, not about older ones.
 _BEFORE_ANSWER: contextvars.ContextVar = contextvars.ContextVar("dbwb_indexes_before_answer", default=None)
-
 
 
 # --------------------------------------------------------------------------- SQL text helpers
@@ -64,7 +64,7 @@ def split_sql(text: str) -> list[str]:
                         continue
                     break
                 j += 1
-            buf.append(text[i:j + 1])
+            buf.append(text[i : j + 1])
             i = j + 1
         elif ch == "$":
             m = re.match(r"\$[A-Za-z_0-9]*\$", text[i:])
@@ -128,7 +128,9 @@ def _not_sql(answer) -> str | None:
 def _norm_expr(text: str) -> str:
     """Index columns/predicates as PostgreSQL prints them, made comparable."""
     text = text.lower()
-    text = re.sub(r"::\"?[a-z_][a-z0-9_]*\"?(\s+(with|without)\s+time\s+zone|\s+varying|\s+precision)?(\[\])?", "", text)
+    text = re.sub(
+        r"::\"?[a-z_][a-z0-9_]*\"?(\s+(with|without)\s+time\s+zone|\s+varying|\s+precision)?(\[\])?", "", text
+    )
     text = re.sub(r"[\s\"()]", "", text)
     return text
 
@@ -149,18 +151,18 @@ class _SQLAnswer:
 class SQLQuery(_SQLAnswer, Exercise):
     """A query exercise: the learner's rows must mean the same as the reference's rows."""
 
-    database: str = "postgres"          # or "sqlite"
-    schema: str | None = None           # default: the notebook's schema nbNN (PostgreSQL)
-    sqlite_path: str | None = None      # default: the workbook's SQLite file; ":memory:" works
-    setup: str | list | None = None     # SQL run first in the same (rolled-back) transaction
+    database: str = "postgres"  # or "sqlite"
+    schema: str | None = None  # default: the notebook's schema nbNN (PostgreSQL)
+    sqlite_path: str | None = None  # default: the workbook's SQLite file; ":memory:" works
+    setup: str | list | None = None  # SQL run first in the same (rolled-back) transaction
     ordered: bool = False
     columns: bool = False
     tolerance: float = compare.DEFAULT_TOLERANCE
     timeout: float = 5.0
     must_use_index: bool | str = False  # True, or a node: "Index Only Scan" (PG) / "COVERING INDEX" (SQLite)
-    plan_table: str | None = None       # PG: the table must_use_index is about (its scan node is judged)
-    no_sort: bool = False               # PG: the plan must not sort (an index delivers the order)
-    allow_empty: bool = False           # the reference may return no rows (else: a setup problem)
+    plan_table: str | None = None  # PG: the table must_use_index is about (its scan node is judged)
+    no_sort: bool = False  # PG: the plan must not sort (an index delivers the order)
+    allow_empty: bool = False  # the reference may return no rows (else: a setup problem)
 
     kind = "sql-query"
     answer_noun = "query"
@@ -183,19 +185,22 @@ class SQLQuery(_SQLAnswer, Exercise):
             if not exp_rows and not self.allow_empty:
                 raise AuthorError(EMPTY_REFERENCE)
             cols, rows = runner.query(answer)
-            lines = compare_rows(exp_cols, exp_rows, cols, rows, ordered=self.ordered,
-                                 columns=self.columns, tol=self.tolerance)
+            lines = compare_rows(
+                exp_cols, exp_rows, cols, rows, ordered=self.ordered, columns=self.columns, tol=self.tolerance
+            )
             if lines and self.setup and len(cols) == len(exp_cols):
                 lines = self._edge_cases(runner, answer, exp_rows, rows) + lines
             if lines or not (self.must_use_index or self.no_sort):
                 return lines
             if isinstance(runner, _SqliteRunner):
                 return runner.plan_problem(answer, self.must_use_index)
-            return pg_plan_problem(runner.plan(answer), self.must_use_index or None,
-                                   table=self.plan_table, no_sort=self.no_sort)
+            return pg_plan_problem(
+                runner.plan(answer), self.must_use_index or None, table=self.plan_table, no_sort=self.no_sort
+            )
 
     def _edge_cases(self, runner, answer, exp_rows, rows) -> list[str]:
         """Name the rows planted by ``setup`` (boundary instants, ties) that the answer gets wrong."""
+
         def key(r):
             return tuple(repr(v) for v in r)
 
@@ -213,24 +218,31 @@ class SQLQuery(_SQLAnswer, Exercise):
         for r in exp_rows:
             k = key(r)
             if k not in got_keys and k not in plain_exp:
-                lines.append(f"Edge case: your result misses {compare.fmt_row(compare.row(r))}, a row planted "
-                             "for this check (on a boundary, or a tie).")
+                lines.append(
+                    f"Edge case: your result misses {compare.fmt_row(compare.row(r))}, a row planted "
+                    "for this check (on a boundary, or a tie)."
+                )
         for r in rows:
             k = key(r)
             if k not in exp_keys and k not in plain_ans:
-                lines.append(f"Edge case: your result includes {compare.fmt_row(compare.row(r))}, a row planted "
-                             "for this check that does not belong in it (a boundary, or a tie).")
+                lines.append(
+                    f"Edge case: your result includes {compare.fmt_row(compare.row(r))}, a row planted "
+                    "for this check that does not belong in it (a boundary, or a tie)."
+                )
         return lines[:3]
 
 
-def compare_rows(exp_cols, exp_rows, cols, rows, *, ordered=False, columns=False,
-                 tol=compare.DEFAULT_TOLERANCE, noun="row") -> list[str]:
+def compare_rows(
+    exp_cols, exp_rows, cols, rows, *, ordered=False, columns=False, tol=compare.DEFAULT_TOLERANCE, noun="row"
+) -> list[str]:
     """Short lines saying how ``rows`` differ from ``exp_rows`` (empty when they agree)."""
     names = ", ".join(cols)
     exp_names = ", ".join(exp_cols)
     if len(cols) != len(exp_cols):
-        return [f"Your query returns {compare.plural(len(cols), 'column')} ({names}); "
-                f"the expected result has {len(exp_cols)} ({exp_names})."]
+        return [
+            f"Your query returns {compare.plural(len(cols), 'column')} ({names}); "
+            f"the expected result has {len(exp_cols)} ({exp_names})."
+        ]
     if columns and list(cols) != list(exp_cols):
         if sorted(cols) == sorted(exp_cols) and len(set(cols)) == len(cols):
             order = [list(cols).index(c) for c in exp_cols]
@@ -239,8 +251,15 @@ def compare_rows(exp_cols, exp_rows, cols, rows, *, ordered=False, columns=False
         else:
             return [f"Wrong column names: yours are ({names}); expected ({exp_names})."]
     return compare.describe_difference(
-        exp_rows, rows, [compare.row(r) for r in exp_rows], [compare.row(r) for r in rows],
-        fmt=compare.fmt_row, noun=noun, ordered=ordered, tol=tol)
+        exp_rows,
+        rows,
+        [compare.row(r) for r in exp_rows],
+        [compare.row(r) for r in rows],
+        fmt=compare.fmt_row,
+        noun=noun,
+        ordered=ordered,
+        tol=tol,
+    )
 
 
 class _PgRunner:
@@ -260,12 +279,14 @@ class _PgRunner:
     skip_setup = False
 
     def _prepare(self, cur):
-        cur.execute("SELECT set_config('search_path', %s, true), set_config('statement_timeout', %s, true)",
-                    (self.ex.search_path, f"{int(self.ex.timeout * 1000)}ms"))
-        for stmt in ([] if self.skip_setup else _setup_statements(self.ex.setup)):
+        cur.execute(
+            "SELECT set_config('search_path', %s, true), set_config('statement_timeout', %s, true)",
+            (self.ex.search_path, f"{int(self.ex.timeout * 1000)}ms"),
+        )
+        for stmt in [] if self.skip_setup else _setup_statements(self.ex.setup):
             try:
                 cur.execute(stmt)
-            except Exception as exc:  # noqa: BLE001 - a broken declaration
+            except Exception as exc:
                 raise AuthorError("setup failed: " + db_error_lines(exc)[0]) from None
 
     def query(self, sql):
@@ -285,8 +306,10 @@ class _PgRunner:
                     raise Feedback("Your SQL returns no rows at all: write a SELECT (or a statement with RETURNING).")
                 return last
         except psycopg.errors.QueryCanceled:
-            raise Feedback(f"Your query ran longer than {seconds(self.ex.timeout)} (statement timeout): "
-                           "look for a missing join condition or filter.") from None
+            raise Feedback(
+                f"Your query ran longer than {seconds(self.ex.timeout)} (statement timeout): "
+                "look for a missing join condition or filter."
+            ) from None
         except psycopg.Error as exc:
             lines = db_error_lines(exc)
             raise Feedback("PostgreSQL says: " + lines[0], *lines[1:]) from None
@@ -357,8 +380,7 @@ def _uses_an_index(node: dict) -> bool:
     return False
 
 
-def pg_plan_problem(nodes: list[dict], required=True, *, table: str | None = None,
-                    no_sort: bool = False) -> list[str]:
+def pg_plan_problem(nodes: list[dict], required=True, *, table: str | None = None, no_sort: bool = False) -> list[str]:
     """Why a plan fails (empty when it does not).
 
     required  True: some index serves the query (on ``table`` when given); a node name such as
@@ -379,8 +401,10 @@ def pg_plan_problem(nodes: list[dict], required=True, *, table: str | None = Non
             if bad:
                 problems.append(_why_not(bad[0], nodes, required))
             elif not on_table:
-                problems.append(f"The plan does not read {table} at all (its scans: "
-                                f"{', '.join(_scan_label(n, nodes) for n in scans) or 'none'}).")
+                problems.append(
+                    f"The plan does not read {table} at all (its scans: "
+                    f"{', '.join(_scan_label(n, nodes) for n in scans) or 'none'})."
+                )
         else:
             if required is True:
                 ok = any(n.get("Node Type") in INDEX_NODES for n in nodes)
@@ -401,8 +425,11 @@ def pg_plan_problem(nodes: list[dict], required=True, *, table: str | None = Non
             keys = ", ".join(sorts[0].get("Sort Key", []))
             kind = sorts[0].get("Node Type")
             src = f" the rows of {below[0]}" if below else " its input"
-            problems.append(f"The plan still sorts{src} ({kind} on {keys}): no index delivers this order."
-                            if keys else f"The plan still sorts{src}: no index delivers this order.")
+            problems.append(
+                f"The plan still sorts{src} ({kind} on {keys}): no index delivers this order."
+                if keys
+                else f"The plan still sorts{src}: no index delivers this order."
+            )
     return problems
 
 
@@ -464,7 +491,7 @@ class _SqliteRunner:
         cur = self.conn.cursor()
         cur.execute("BEGIN")
         try:
-            for stmt in ([] if self.skip_setup else _setup_statements(self.ex.setup)):
+            for stmt in [] if self.skip_setup else _setup_statements(self.ex.setup):
                 try:
                     cur.execute(stmt)
                 except sqlite3.Error as exc:
@@ -480,8 +507,10 @@ class _SqliteRunner:
                         last = ([d[0] for d in cur.description], [tuple(r) for r in cur.fetchall()])
             except sqlite3.OperationalError as exc:
                 if str(exc) == "interrupted":
-                    raise Feedback(f"Your query ran longer than {seconds(self.ex.timeout)} (time limit): "
-                                   "look for a missing join condition or filter.") from None
+                    raise Feedback(
+                        f"Your query ran longer than {seconds(self.ex.timeout)} (time limit): "
+                        "look for a missing join condition or filter."
+                    ) from None
                 raise Feedback("SQLite says: " + db_error_lines(exc)[0]) from None
             except sqlite3.Error as exc:
                 raise Feedback("SQLite says: " + db_error_lines(exc)[0]) from None
@@ -516,9 +545,9 @@ class _SqliteRunner:
 class SQLState(_SQLAnswer, Exercise):
     """A DDL exercise: run the learner's statements (committed), then verify the state."""
 
-    expect: list = field(default_factory=list)   # predicates: index_on(...), constraint_on(...), ...
+    expect: list = field(default_factory=list)  # predicates: index_on(...), constraint_on(...), ...
     schema: str | None = None
-    setup: str | list | None = None              # SQL that restores the starting state
+    setup: str | list | None = None  # SQL that restores the starting state
     timeout: float = 30.0
 
     kind = "sql-state"
@@ -533,8 +562,10 @@ class SQLState(_SQLAnswer, Exercise):
         if wrong_type:
             return [wrong_type]
         with connect.postgres(autocommit=True) as conn:
-            conn.execute("SELECT set_config('search_path', %s, false), set_config('statement_timeout', %s, false)",
-                         (self.search_path, f"{int(self.timeout * 1000)}ms"))
+            conn.execute(
+                "SELECT set_config('search_path', %s, false), set_config('statement_timeout', %s, false)",
+                (self.search_path, f"{int(self.timeout * 1000)}ms"),
+            )
             for stmt in _setup_statements(self.setup):
                 try:
                     conn.execute(stmt)
@@ -547,7 +578,9 @@ class SQLState(_SQLAnswer, Exercise):
                 try:
                     conn.execute(stmt)
                 except psycopg.errors.QueryCanceled:
-                    raise Feedback(f"Statement {number} ran longer than {seconds(self.timeout)} (statement timeout).") from None
+                    raise Feedback(
+                        f"Statement {number} ran longer than {seconds(self.timeout)} (statement timeout)."
+                    ) from None
                 except psycopg.Error as exc:
                     lines = db_error_lines(exc)
                     where = f"Statement {number} failed — " if len(statements) > 1 else ""
@@ -566,7 +599,9 @@ class SQLState(_SQLAnswer, Exercise):
 
 CREATE_INDEX = re.compile(
     r"^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?"
-    r"(\"[^\"]+\"|[A-Za-z_][A-Za-z0-9_$]*(?:\.[A-Za-z_][A-Za-z0-9_$]*)?)\s+ON\b", re.IGNORECASE)
+    r"(\"[^\"]+\"|[A-Za-z_][A-Za-z0-9_$]*(?:\.[A-Za-z_][A-Za-z0-9_$]*)?)\s+ON\b",
+    re.IGNORECASE,
+)
 
 
 def _drop_same_named_indexes(conn, statements: list[str], schema: str) -> None:
@@ -589,7 +624,8 @@ def _drop_same_named_indexes(conn, statements: list[str], schema: str) -> None:
             """SELECT c.oid::regclass::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                WHERE c.relkind = 'i' AND c.relname = %s AND n.nspname = %s
                  AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = c.oid)""",
-            (name, schema)).fetchone()
+            (name, schema),
+        ).fetchone()
         if row:
             conn.execute(f"DROP INDEX {row[0]}")
 
@@ -606,13 +642,26 @@ def _pg_indexes(conn, oid) -> list[dict]:
                         FROM generate_series(1, ix.indnatts) k),
                   pg_get_expr(ix.indpred, ix.indrelid), ix.indexprs IS NOT NULL, c.oid, ix.indisvalid
            FROM pg_index ix JOIN pg_class c ON c.oid = ix.indexrelid JOIN pg_am am ON am.oid = c.relam
-           WHERE ix.indrelid = %s ORDER BY c.relname""", (oid,)).fetchall()
+           WHERE ix.indrelid = %s ORDER BY c.relname""",
+        (oid,),
+    ).fetchall()
     out = []
     for name, unique, primary, nkeys, method, cols, pred, has_expr, ix_oid, valid in rows:
         pred = _unparen(pred)
-        out.append(dict(name=name, unique=unique, primary=primary, method=method, keys=list(cols[:nkeys]),
-                        include=list(cols[nkeys:]), predicate=pred, expression=has_expr, oid=ix_oid,
-                        valid=valid))
+        out.append(
+            dict(
+                name=name,
+                unique=unique,
+                primary=primary,
+                method=method,
+                keys=list(cols[:nkeys]),
+                include=list(cols[nkeys:]),
+                predicate=pred,
+                expression=has_expr,
+                oid=ix_oid,
+                valid=valid,
+            )
+        )
     return out
 
 
@@ -663,14 +712,15 @@ def _same_predicate(conn, table: str, got: str | None, wanted: str) -> bool:
         with conn.transaction(force_rollback=True):
             row = conn.execute(
                 f"SELECT NOT EXISTS (SELECT 1 FROM {table} WHERE coalesce(({got}), false) "
-                f"IS DISTINCT FROM coalesce(({wanted}), false))").fetchone()
+                f"IS DISTINCT FROM coalesce(({wanted}), false))"
+            ).fetchone()
     except psycopg.Error:
         return False
     return bool(row and row[0])
 
 
 @dataclass
-class index_on:  # noqa: N801 - reads as a phrase in declarations
+class index_on:
     """An index exists on ``table`` whose key columns start with ``columns`` (names or expressions,
     in order; more key columns may follow unless ``exact`` or ``unique``, which they would change).
 
@@ -681,11 +731,11 @@ class index_on:  # noqa: N801 - reads as a phrase in declarations
     table: str
     columns: list
     unique: bool | None = None
-    partial: bool | str | None = None     # True/False, or the WHERE text ("status = 'published'")
-    expression: bool | None = None        # at least one key is an expression
-    include: list | None = None           # INCLUDE columns (covering index): each must be held
-    method: str | None = None             # btree, gin, gist, brin, hash
-    exact: bool = False                   # the key columns are exactly ``columns``
+    partial: bool | str | None = None  # True/False, or the WHERE text ("status = 'published'")
+    expression: bool | None = None  # at least one key is an expression
+    include: list | None = None  # INCLUDE columns (covering index): each must be held
+    method: str | None = None  # btree, gin, gist, brin, hash
+    exact: bool = False  # the key columns are exactly ``columns``
 
     def describe(self) -> str:
         text = f"{'a unique' if self.unique else 'an'} index on {self.table} ({', '.join(self.columns)})"
@@ -704,7 +754,7 @@ class index_on:  # noqa: N801 - reads as a phrase in declarations
         keys = [_norm_expr(k) for k in ix["keys"]]
         if self.exact or self.unique:
             return keys == wanted
-        return keys[:len(wanted)] == wanted
+        return keys[: len(wanted)] == wanted
 
     def verify(self, conn) -> str | None:
         oid = _regclass(conn, self.table)
@@ -727,8 +777,7 @@ class index_on:  # noqa: N801 - reads as a phrase in declarations
                     return mismatch[ix["name"]]
             if new:
                 yours = "; ".join(_describe_index(ix) for ix in new)
-                return (f"Missing {self.describe()}. Your index {yours} is not one"
-                        f"{self._key_advice(new[0])}.")
+                return f"Missing {self.describe()}. Your index {yours} is not one{self._key_advice(new[0])}."
             return f"Missing {self.describe()}: your answer created no index on {self.table}."
         if mismatch:
             return next(iter(mismatch.values()))
@@ -738,7 +787,7 @@ class index_on:  # noqa: N801 - reads as a phrase in declarations
     def _key_advice(self, ix) -> str:
         wanted = [_norm_expr(c) for c in self.columns]
         keys = [_norm_expr(k) for k in ix["keys"]]
-        if sorted(keys[:len(wanted)]) == sorted(wanted) and keys[:len(wanted)] != wanted:
+        if sorted(keys[: len(wanted)]) == sorted(wanted) and keys[: len(wanted)] != wanted:
             return ": its key columns are in another order, and a B-tree is sorted by its first key first"
         if set(wanted) < set(keys):
             return f": its first key must be {self.columns[0]}"
@@ -756,10 +805,10 @@ class index_on:  # noqa: N801 - reads as a phrase in declarations
             return f"{name} is partial (WHERE {ix['predicate']}); expected a full index."
         if isinstance(self.partial, str) and not _same_predicate(conn, self.table, ix["predicate"], self.partial):
             if not ix["predicate"]:
-                return (f"{name} has no WHERE clause; expected WHERE {self.partial} "
-                        "(it holds every row, not only those).")
-            return (f"{name} holds the rows WHERE {ix['predicate']}, which are not the rows "
-                    f"WHERE {self.partial}.")
+                return (
+                    f"{name} has no WHERE clause; expected WHERE {self.partial} (it holds every row, not only those)."
+                )
+            return f"{name} holds the rows WHERE {ix['predicate']}, which are not the rows WHERE {self.partial}."
         if self.expression is not None and ix["expression"] != self.expression:
             return f"{name} is {'not ' if self.expression else ''}an expression index."
         if self.include is not None:
@@ -773,18 +822,25 @@ class index_on:  # noqa: N801 - reads as a phrase in declarations
         return None
 
 
-CONSTRAINT_TYPES = {"p": "PRIMARY KEY", "u": "UNIQUE", "f": "FOREIGN KEY", "c": "CHECK",
-                    "x": "EXCLUDE", "n": "NOT NULL", "t": "TRIGGER"}
+CONSTRAINT_TYPES = {
+    "p": "PRIMARY KEY",
+    "u": "UNIQUE",
+    "f": "FOREIGN KEY",
+    "c": "CHECK",
+    "x": "EXCLUDE",
+    "n": "NOT NULL",
+    "t": "TRIGGER",
+}
 
 
 @dataclass
-class constraint_on:  # noqa: N801
+class constraint_on:
     """A constraint of ``type`` (primary key, unique, foreign key, check, exclude) on ``table``."""
 
     table: str
     type: str
     columns: list | None = None
-    references: str | None = None   # foreign key target table
+    references: str | None = None  # foreign key target table
 
     def describe(self) -> str:
         cols = f" ({', '.join(self.columns)})" if self.columns else ""
@@ -800,7 +856,9 @@ class constraint_on:  # noqa: N801
                       array(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(n, i)
                             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i),
                       con.confrelid, pg_get_constraintdef(con.oid, true)
-               FROM pg_constraint con WHERE con.conrelid = %s ORDER BY con.conname""", (oid,)).fetchall()
+               FROM pg_constraint con WHERE con.conrelid = %s ORDER BY con.conname""",
+            (oid,),
+        ).fetchall()
         want_type = self.type.strip().upper()
         ref_oid = _regclass(conn, self.references) if self.references else None
         for name, contype, cols, confrelid, _definition in rows:
@@ -816,14 +874,14 @@ class constraint_on:  # noqa: N801
 
 
 @dataclass
-class trigger_on:  # noqa: N801
+class trigger_on:
     """A (non-internal) trigger on ``table``, optionally named, firing on ``events`` at ``timing``."""
 
     table: str
     name: str | None = None
-    events: list | str | None = None   # "INSERT", ["INSERT", "UPDATE"]
-    timing: str | None = None          # "BEFORE", "AFTER", "INSTEAD OF"
-    for_each: str | None = None        # "ROW" or "STATEMENT"
+    events: list | str | None = None  # "INSERT", ["INSERT", "UPDATE"]
+    timing: str | None = None  # "BEFORE", "AFTER", "INSTEAD OF"
+    for_each: str | None = None  # "ROW" or "STATEMENT"
 
     def describe(self) -> str:
         parts = [f"a trigger{' ' + self.name if self.name else ''} on {self.table}"]
@@ -836,8 +894,9 @@ class trigger_on:  # noqa: N801
         oid = _regclass(conn, self.table)
         if oid is None:
             return f"Table {self.table} does not exist."
-        rows = conn.execute("SELECT tgname, tgtype FROM pg_trigger WHERE tgrelid = %s AND NOT tgisinternal ORDER BY tgname",
-                            (oid,)).fetchall()
+        rows = conn.execute(
+            "SELECT tgname, tgtype FROM pg_trigger WHERE tgrelid = %s AND NOT tgisinternal ORDER BY tgname", (oid,)
+        ).fetchall()
         events = [self.events] if isinstance(self.events, str) else list(self.events or [])
         for name, tgtype in rows:
             if self.name and name != self.name:
@@ -857,7 +916,7 @@ class trigger_on:  # noqa: N801
 
 
 @dataclass
-class column_on:  # noqa: N801
+class column_on:
     """Column ``column`` exists on ``table`` (of ``type``; NOT NULL when ``not_null``)."""
 
     table: str
@@ -872,7 +931,8 @@ class column_on:  # noqa: N801
         row = conn.execute(
             """SELECT a.atttypid, format_type(a.atttypid, a.atttypmod), a.attnotnull FROM pg_attribute a
                WHERE a.attrelid = %s AND a.attname = %s AND a.attnum > 0 AND NOT a.attisdropped""",
-            (oid, self.column)).fetchone()
+            (oid, self.column),
+        ).fetchone()
         if row is None:
             return f"Table {self.table} has no column {self.column}."
         if self.type:
@@ -885,7 +945,7 @@ class column_on:  # noqa: N801
 
 
 @dataclass
-class uses_index:  # noqa: N801
+class uses_index:
     """EXPLAIN ``query`` now shows an index node (or the given ``node``, e.g. "Index Only Scan").
 
     table     the table the requirement is about: its scan node is judged (and named on failure)
@@ -920,8 +980,10 @@ class uses_index:  # noqa: N801
             if pages is None or pages <= self.max_pages:
                 return None
             verdict = "reads too much"
-            problems = [f"The plan touches {pages} pages (buffers) when it runs; an index that serves it "
-                        f"well touches at most {self.max_pages}."]
+            problems = [
+                f"The plan touches {pages} pages (buffers) when it runs; an index that serves it "
+                f"well touches at most {self.max_pages}."
+            ]
         else:
             return None
         short = " ".join(self.query.split())
@@ -940,7 +1002,9 @@ class uses_index:  # noqa: N801
                JOIN pg_index ix ON ix.indexrelid = c.oid JOIN pg_class t ON t.oid = ix.indrelid
                WHERE c.relkind = 'i' AND NOT (c.oid = ANY(%s::oid[]))
                  AND t.relnamespace IN (SELECT oid FROM pg_namespace WHERE nspname = ANY(current_schemas(false)))
-               ORDER BY c.relname""", (list(before),)).fetchall()
+               ORDER BY c.relname""",
+            (list(before),),
+        ).fetchall()
         if not rows:
             return " Your answer created no index."
         used = {n.get("Index Name") for n in nodes}
@@ -965,7 +1029,7 @@ def _pages_read(conn, query: str) -> int | None:
 
 
 @dataclass
-class holds:  # noqa: N801
+class holds:
     """A query whose first column of its first row is true; ``message`` says what is wrong otherwise."""
 
     query: str

@@ -15,6 +15,7 @@ and clears every output. Every placeholder is an answer ``check`` reports as "no
 so no check passes vacuously; ``verify_student_edition`` proves it for every declared exercise
 and every solution cell without running the notebooks.
 """
+
 from __future__ import annotations
 
 import ast
@@ -33,12 +34,14 @@ FUNCTION_COMMENTS = {"redis": "your Redis commands here", "mongo-state": "your c
 
 # --------------------------------------------------------------------------- placeholders
 def _placeholder_for_node(name: str, node: ast.AST, kind: str | None) -> str:
-    if isinstance(node, (ast.Constant, ast.JoinedStr)) and (isinstance(node, ast.JoinedStr) or isinstance(node.value, str)):
+    if isinstance(node, (ast.Constant, ast.JoinedStr)) and (
+        isinstance(node, ast.JoinedStr) or isinstance(node.value, str)
+    ):
         return f"{name} = {SQL_PLACEHOLDER}"
     if isinstance(node, ast.Dict) or (isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("dict", "SON")):
         keys = [k.value for k in getattr(node, "keys", []) if isinstance(k, ast.Constant)]
         if "filter" in keys:
-            return f"{name} = {{}}  # your query here: {{\"filter\": ..., \"projection\": ..., \"sort\": ...}}"
+            return f'{name} = {{}}  # your query here: {{"filter": ..., "projection": ..., "sort": ...}}'
         return f"{name} = {{}}  # your filter here"
     if isinstance(node, (ast.List, ast.Tuple)):
         elts = node.elts
@@ -124,7 +127,7 @@ def _last_assigned(source: str) -> str | None:
 def answer_from_source(source: str, name: str | None = None):
     """Run a (placeholder or solution) cell's source; return the value of ``name`` (or the last name assigned)."""
     namespace: dict = {}
-    exec(compile(source, "<answer cell>", "exec"), namespace)  # noqa: S102 - our own notebooks' cells
+    exec(compile(source, "<answer cell>", "exec"), namespace)
     return namespace.get(name or _last_assigned(source) or "answer")
 
 
@@ -155,7 +158,7 @@ def _exercise_links(nb) -> list[tuple[int, str | None, str | None]]:
                 current = found[-1]
         if SOLUTION_TAG in _tags(cell) and cell.cell_type == "code":
             var = None
-            for later in cells[i + 1:]:
+            for later in cells[i + 1 :]:
                 if later.cell_type != "code":
                     continue
                 if EXERCISE_CALL.search(later.source):
@@ -228,8 +231,10 @@ def write_student_edition(source="notebooks", target="student") -> int:
         out.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(student, out)
         total += replaced
-    print(f"Student edition: {len(paths)} notebook(s), {total} solution cell(s) replaced by placeholders, "
-          f"outputs cleared -> {tgt}/")
+    print(
+        f"Student edition: {len(paths)} notebook(s), {total} solution cell(s) replaced by placeholders, "
+        f"outputs cleared -> {tgt}/"
+    )
     return 0
 
 
@@ -274,7 +279,7 @@ def verify_student_edition(source_dir="notebooks", *, catalogs=None) -> list[str
         for ex in exercises:
             try:
                 placeholder = answer_from_source(placeholder_for(ex.reference, ex.kind))
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 problems.append(f"{ex.id}: its placeholder does not run ({exc})")
                 continue
             _expect_fails(ex, placeholder, "the placeholder answer", problems)
@@ -290,7 +295,7 @@ def verify_student_edition(source_dir="notebooks", *, catalogs=None) -> list[str
         for index, ex_id, var in links:
             where = f"{path.name} cell {index}"
             if ex_id is None:
-                problems.append(f"{where}: a solution cell with no exercise(\"NN.k\") call before it")
+                problems.append(f'{where}: a solution cell with no exercise("NN.k") call before it')
                 continue
             try:
                 ex = get(ex_id)
@@ -301,21 +306,24 @@ def verify_student_edition(source_dir="notebooks", *, catalogs=None) -> list[str
             try:
                 placeholder = answer_from_source(placeholder_source(source, ex.kind), var)
                 _expect_fails(ex, placeholder, f"the student placeholder in {where}", problems)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 problems.append(f"{where}: the student placeholder does not run ({type(exc).__name__}: {exc})")
             try:
                 reference = answer_from_source(source, var)
-            except Exception as exc:  # noqa: BLE001
-                problems.append(f"{where}: the solution cell does not run on its own "
-                                f"({type(exc).__name__}: {exc}); solution cells must be self-contained")
+            except Exception as exc:
+                problems.append(
+                    f"{where}: the solution cell does not run on its own "
+                    f"({type(exc).__name__}: {exc}); solution cells must be self-contained"
+                )
                 continue
             _expect_passes(ex, reference, f"the solution cell in {where}", problems)
         number = path.name[:2]
         if number.isdigit():
             missing = [ex.id for ex in catalogs.get(number, []) if ex.id not in used]
             if missing:
-                problems.append(f"{path.name}: exercises declared in catalog/nb{number}.py but not used: "
-                                + ", ".join(missing))
+                problems.append(
+                    f"{path.name}: exercises declared in catalog/nb{number}.py but not used: " + ", ".join(missing)
+                )
         report.append(f"{path.name}: {len(links)} solution cell(s)")
     if problems:
         raise AssertionError("student edition problems:\n" + "\n".join(problems))

@@ -21,6 +21,7 @@ learner chooses their password the first time. The hub listens on ``--ip:--port`
 127.0.0.1:8000; use ``--ip 0.0.0.0`` and TLS for a room); its API, the proxy's API, the learners'
 Jupyter servers and databases listen on 127.0.0.1 only. See docs/hub.md.
 """
+
 from __future__ import annotations
 
 import json
@@ -57,8 +58,10 @@ def read_learners(path: Path | str) -> tuple[list[str], list[str]]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise HubError(f"Cannot read the learner list {path}: {getattr(exc, 'strerror', None) or exc}. "
-                       "Give a text file with one learner name a line.") from None
+        raise HubError(
+            f"Cannot read the learner list {path}: {getattr(exc, 'strerror', None) or exc}. "
+            "Give a text file with one learner name a line."
+        ) from None
     names: list[str] = []
     seen: dict[str, int] = {}
     problems = []
@@ -68,13 +71,17 @@ def read_learners(path: Path | str) -> tuple[list[str], list[str]]:
             continue
         name = text.lower()
         if not NAME.match(name) or name in RESERVED:
-            why = "is reserved" if name in RESERVED else (
-                "is not a valid name: use 1-32 lower-case letters, digits, '-' or '_', starting with a letter")
+            why = (
+                "is reserved"
+                if name in RESERVED
+                else ("is not a valid name: use 1-32 lower-case letters, digits, '-' or '_', starting with a letter")
+            )
             problems.append(f"{path.name} line {number}: {text!r} {why}; this line is skipped.")
             continue
         if name in seen:
-            problems.append(f"{path.name} line {number}: {text!r} is a duplicate of line {seen[name]}; "
-                            "this line is skipped.")
+            problems.append(
+                f"{path.name} line {number}: {text!r} is a duplicate of line {seen[name]}; this line is skipped."
+            )
             continue
         seen[name] = number
         names.append(name)
@@ -106,15 +113,20 @@ class Learner:
         return self.home / "workbook"
 
     def env(self) -> dict:
-        return {"DBWB_STATE_DIR": str(self.state_dir), "DBWB_BACKEND": "embedded",
-                **{_settings.PORT_VARS[s]: str(p) for s, p in self.ports.items()}}
+        return {
+            "DBWB_STATE_DIR": str(self.state_dir),
+            "DBWB_BACKEND": "embedded",
+            **{_settings.PORT_VARS[s]: str(p) for s, p in self.ports.items()},
+        }
 
 
 def plan(names: list[str], base_port: int, hub_dir: Path) -> list[Learner]:
     last = base_port + PORT_STRIDE * len(names)
-    if not 1024 <= base_port or last > 65535:
-        raise HubError(f"--base-port {base_port}: {len(names)} learners need ports {base_port}-{last - 1}, "
-                       "inside 1024-65535. Choose another base port.")
+    if not base_port >= 1024 or last > 65535:
+        raise HubError(
+            f"--base-port {base_port}: {len(names)} learners need ports {base_port}-{last - 1}, "
+            "inside 1024-65535. Choose another base port."
+        )
     return [Learner(n, i, base_port, Path(hub_dir).resolve()) for i, n in enumerate(names)]
 
 
@@ -135,8 +147,12 @@ def ports_in_use(learner: Learner, ours: bool = True) -> list[int]:
 
 # --------------------------------------------------------------------------- credentials
 def generate_credentials() -> dict:
-    return {"postgres_password": secrets.token_urlsafe(24), "redis_password": secrets.token_urlsafe(24),
-            "mongo_user": MONGO_USER, "mongo_password": secrets.token_urlsafe(24)}
+    return {
+        "postgres_password": secrets.token_urlsafe(24),
+        "redis_password": secrets.token_urlsafe(24),
+        "mongo_user": MONGO_USER,
+        "mongo_password": secrets.token_urlsafe(24),
+    }
 
 
 def _write_private(path: Path, data: dict) -> None:
@@ -160,8 +176,14 @@ def learner_settings(learner: Learner, credentials: bool = True) -> _settings.Se
 
 
 def settings_for(state_dir: Path, ports: dict, creds: dict | None) -> _settings.Settings:
-    return _settings.Settings(backend="embedded", scale="small", host="127.0.0.1", ports=dict(ports),
-                              state_dir=Path(state_dir), credentials=creds)
+    return _settings.Settings(
+        backend="embedded",
+        scale="small",
+        host="127.0.0.1",
+        ports=dict(ports),
+        state_dir=Path(state_dir),
+        credentials=creds,
+    )
 
 
 # --------------------------------------------------------------------------- provisioning
@@ -177,8 +199,10 @@ def copy_template(template: Path, state: Path, ports: dict) -> None:
 
     template, state = Path(template), Path(state)
     if not (template / "fingerprint.json").exists():
-        raise HubError(f"The template {template} is not seeded (no fingerprint.json): rebuild it with "
-                       "python -m dbworkbook hub --rebuild-template LEARNERS_FILE")
+        raise HubError(
+            f"The template {template} is not seeded (no fingerprint.json): rebuild it with "
+            "python -m dbworkbook hub --rebuild-template LEARNERS_FILE"
+        )
     state.mkdir(parents=True, exist_ok=True)
     for item in template.iterdir():
         if item.name in ("postgres", "run", "logs", _settings.CREDENTIALS_FILE, PENDING_FILE, "progress.json"):
@@ -206,8 +230,13 @@ def _set_pg_password(cfg: _settings.Settings, password: str) -> None:
 
     pg = PostgresServer(cfg)
     sql = "ALTER ROLE {} PASSWORD '{}';\n".format(_settings.PG_USER, password.replace("'", "''"))
-    result = subprocess.run([str(pg.bin("postgres")), "--single", "-D", str(pg.pgdata), "-j", "postgres"],
-                            input=sql, capture_output=True, text=True, **pg.popen_kwargs())
+    result = subprocess.run(
+        [str(pg.bin("postgres")), "--single", "-D", str(pg.pgdata), "-j", "postgres"],
+        input=sql,
+        capture_output=True,
+        text=True,
+        **pg.popen_kwargs(),
+    )
     if result.returncode:
         raise HubError(f"Could not set the learner's PostgreSQL password: {(result.stdout + result.stderr)[-500:]}")
 
@@ -241,13 +270,15 @@ def provision(state_dir: Path, ports: dict, template: Path | None = None, log=pr
         try:
             import pymongo
 
-            with pymongo.MongoClient(f"mongodb://127.0.0.1:{ports['mongo']}/?directConnection=true",
-                                     serverSelectionTimeoutMS=10000) as client:
+            with pymongo.MongoClient(
+                f"mongodb://127.0.0.1:{ports['mongo']}/?directConnection=true", serverSelectionTimeoutMS=10000
+            ) as client:
                 admin = client.admin
                 known = admin.command("usersInfo", MONGO_USER).get("users")
                 action = "updateUser" if known else "createUser"
-                admin.command(action, MONGO_USER, pwd=creds["mongo_password"], roles=["root"],
-                              mechanisms=["SCRAM-SHA-256"])
+                admin.command(
+                    action, MONGO_USER, pwd=creds["mongo_password"], roles=["root"], mechanisms=["SCRAM-SHA-256"]
+                )
         finally:
             mongo_plain.stop()
         _write_private(state / _settings.CREDENTIALS_FILE, creds)
@@ -318,16 +349,27 @@ def build_template(template: Path, log=print) -> Path:
             if pid:
                 raise HubError(f"Another process is building the template in {building} (pid {pid}). Wait for it.")
         shutil.rmtree(building)
-    env = {**os.environ, "DBWB_STATE_DIR": str(building), "DBWB_PROGRESS": "0", "DBWB_BACKEND": "embedded",
-           "DBWB_SCALE": "small", "DBWB_PG_PORT": str(free_port()), "DBWB_MONGO_PORT": str(free_port()),
-           "DBWB_REDIS_PORT": str(free_port())}
+    env = {
+        **os.environ,
+        "DBWB_STATE_DIR": str(building),
+        "DBWB_PROGRESS": "0",
+        "DBWB_BACKEND": "embedded",
+        "DBWB_SCALE": "small",
+        "DBWB_PG_PORT": str(free_port()),
+        "DBWB_MONGO_PORT": str(free_port()),
+        "DBWB_REDIS_PORT": str(free_port()),
+    }
     env.pop("DBWB_PROGRESS_FILE", None)
     log(f"Seeding the learners' template in {template} (once; about a minute or two)...")
     try:
         for step in (["up"], ["seed", "--scale", "small"]):
-            result = subprocess.run([sys.executable, "-m", "dbworkbook", *step], env=env, capture_output=True, text=True)
+            result = subprocess.run(
+                [sys.executable, "-m", "dbworkbook", *step], env=env, capture_output=True, text=True
+            )
             if result.returncode:
-                raise HubError(f"Building the template failed at `{' '.join(step)}`:\n{(result.stdout + result.stderr)[-1500:]}")
+                raise HubError(
+                    f"Building the template failed at `{' '.join(step)}`:\n{(result.stdout + result.stderr)[-1500:]}"
+                )
     finally:
         subprocess.run([sys.executable, "-m", "dbworkbook", "down"], env=env, capture_output=True, text=True)
     for name in ("run", "logs"):
@@ -353,31 +395,58 @@ def proxy_command(prefix: Path | None = None, log=print) -> str:
         return found
     npm = shutil.which("npm")
     if npm is None:
-        raise HubError("JupyterHub's proxy, configurable-http-proxy, comes from npm, and npm is not installed. "
-                       "Install Node.js 18+ (nodejs.org, or your package manager), then run make hub again.")
+        raise HubError(
+            "JupyterHub's proxy, configurable-http-proxy, comes from npm, and npm is not installed. "
+            "Install Node.js 18+ (nodejs.org, or your package manager), then run make hub again."
+        )
     prefix.mkdir(parents=True, exist_ok=True)
     shutil.copy(Path(__file__).with_name("package.json"), prefix / "package.json")
     log(f"Installing configurable-http-proxy {PROXY_VERSION} from npm into {prefix}/node_modules ...")
-    result = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--omit=dev", "--prefix", str(prefix)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [npm, "install", "--no-audit", "--no-fund", "--omit=dev", "--prefix", str(prefix)],
+        capture_output=True,
+        text=True,
+    )
     if result.returncode or not binary.exists():
         raise HubError(f"npm could not install configurable-http-proxy:\n{(result.stdout + result.stderr)[-1500:]}")
     return str(binary)
 
 
 # --------------------------------------------------------------------------- the command
-def write_plan(learners: list[Learner], hub_dir: Path, *, ip: str, port: int, base_port: int,
-               template: Path | None, proxy: str, admins=(), ssl_cert=None, ssl_key=None,
-               cull_idle_seconds: int = 3600) -> Path:
+def write_plan(
+    learners: list[Learner],
+    hub_dir: Path,
+    *,
+    ip: str,
+    port: int,
+    base_port: int,
+    template: Path | None,
+    proxy: str,
+    admins=(),
+    ssl_cert=None,
+    ssl_key=None,
+    cull_idle_seconds: int = 3600,
+) -> Path:
     hub_dir = Path(hub_dir).resolve()
     hub_dir.mkdir(parents=True, exist_ok=True)
     hub_dir.chmod(0o700)
     (hub_dir / "learners").mkdir(exist_ok=True)
-    data = {"root": str(_settings.project_root()), "hub_dir": str(hub_dir), "ip": ip, "port": port,
-            "hub_port": port + 1, "proxy_api_port": port + 2, "base_port": base_port,
-            "template": str(template) if template else None, "proxy": proxy, "admins": list(admins),
-            "ssl_cert": ssl_cert, "ssl_key": ssl_key, "cull_idle_seconds": cull_idle_seconds,
-            "learners": [{"name": l.name, "index": l.index, "ports": l.ports} for l in learners]}
+    data = {
+        "root": str(_settings.project_root()),
+        "hub_dir": str(hub_dir),
+        "ip": ip,
+        "port": port,
+        "hub_port": port + 1,
+        "proxy_api_port": port + 2,
+        "base_port": base_port,
+        "template": str(template) if template else None,
+        "proxy": proxy,
+        "admins": list(admins),
+        "ssl_cert": ssl_cert,
+        "ssl_key": ssl_key,
+        "cull_idle_seconds": cull_idle_seconds,
+        "learners": [{"name": l.name, "index": l.index, "ports": l.ports} for l in learners],
+    }
     path = hub_dir / "plan.json"
     path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     return path
@@ -385,16 +454,32 @@ def write_plan(learners: list[Learner], hub_dir: Path, *, ip: str, port: int, ba
 
 def hub_command(plan_path: Path) -> tuple[list[str], dict]:
     """The command line and environment that run JupyterHub on a plan."""
-    env = {**os.environ, "DBWB_HUB_PLAN": str(plan_path),
-           "CONFIGPROXY_AUTH_TOKEN": os.environ.get("CONFIGPROXY_AUTH_TOKEN") or secrets.token_hex(32)}
+    env = {
+        **os.environ,
+        "DBWB_HUB_PLAN": str(plan_path),
+        "CONFIGPROXY_AUTH_TOKEN": os.environ.get("CONFIGPROXY_AUTH_TOKEN") or secrets.token_hex(32),
+    }
     for var in ("DBWB_STATE_DIR", "DBWB_PROGRESS_FILE", "DBWB_PROGRESS", *_settings.PORT_VARS.values()):
         env.pop(var, None)  # each learner gets their own (WorkbookSpawner.get_env)
     config = Path(__file__).with_name("jupyterhub_config.py")
     return [sys.executable, "-m", "jupyterhub", "-f", str(config)], env
 
 
-def cli(learners_file, *, ip="127.0.0.1", port=8000, base_port=60000, hub_dir=None, template=None,
-        admins=(), ssl_cert=None, ssl_key=None, stop=False, print_users=False, cull_idle_minutes=60) -> int:
+def cli(
+    learners_file,
+    *,
+    ip="127.0.0.1",
+    port=8000,
+    base_port=60000,
+    hub_dir=None,
+    template=None,
+    admins=(),
+    ssl_cert=None,
+    ssl_key=None,
+    stop=False,
+    print_users=False,
+    cull_idle_minutes=60,
+) -> int:
     if not learners_file:
         print("Usage: make hub LEARNERS=learners.txt   (one learner name a line)")
         return 2
@@ -414,39 +499,59 @@ def cli(learners_file, *, ip="127.0.0.1", port=8000, base_port=60000, hub_dir=No
             print(f"{l.name}: " + "; ".join(stop_servers(l.state_dir, l.ports)))
         return 0
     try:
-        import jupyterhub  # noqa: F401
         import firstuseauthenticator  # noqa: F401
+        import jupyterhub  # noqa: F401
     except ImportError:
-        print("ERROR: JupyterHub is not installed in this environment. Install the hub extra: "
-              f"{sys.executable} -m pip install -e '.[hub]' (make hub does it).")
+        print(
+            "ERROR: JupyterHub is not installed in this environment. Install the hub extra: "
+            f"{sys.executable} -m pip install -e '.[hub]' (make hub does it)."
+        )
         return 2
     for l in learners:
         busy = ports_in_use(l)
         if busy:
-            print(f"WARNING: {l.name}'s ports {', '.join(map(str, busy))} are held by another program: "
-                  f"{l.name} cannot start a server until they are free (or use another --base-port).")
+            print(
+                f"WARNING: {l.name}'s ports {', '.join(map(str, busy))} are held by another program: "
+                f"{l.name} cannot start a server until they are free (or use another --base-port)."
+            )
     from .. import servers as _servers
 
     for p in (port, port + 1, port + 2):
         if _servers.port_in_use(p):
-            print(f"ERROR: port {p} is in use: the hub needs {port}-{port + 2} (public, hub API, proxy API). "
-                  "Choose another --port.")
+            print(
+                f"ERROR: port {p} is in use: the hub needs {port}-{port + 2} (public, hub API, proxy API). "
+                "Choose another --port."
+            )
             return 2
     template = Path(template) if template else default_template_dir()
     build_template(template)
     proxy = proxy_command()
     try:
         import jupyterhub_idle_culler  # noqa: F401
+
         cull = int(cull_idle_minutes * 60)
     except ImportError:
         cull = 0
         print("WARNING: jupyterhub-idle-culler is not installed: idle learners' servers are not stopped.")
-    plan_path = write_plan(learners, hub_dir, ip=ip, port=port, base_port=base_port, template=template,
-                           proxy=proxy, admins=admins, ssl_cert=ssl_cert, ssl_key=ssl_key, cull_idle_seconds=cull)
+    plan_path = write_plan(
+        learners,
+        hub_dir,
+        ip=ip,
+        port=port,
+        base_port=base_port,
+        template=template,
+        proxy=proxy,
+        admins=admins,
+        ssl_cert=ssl_cert,
+        ssl_key=ssl_key,
+        cull_idle_seconds=cull,
+    )
     cmd, env = hub_command(plan_path)
-    print(f"JupyterHub for {len(learners)} learners on http{'s' if ssl_cert else ''}://{ip}:{port}/ "
-          f"(learners' databases on ports {base_port}-{base_port + PORT_STRIDE * len(learners) - 1}); "
-          f"hub folder {hub_dir}. Ctrl-C stops the hub, every learner's server and their databases.")
+    print(
+        f"JupyterHub for {len(learners)} learners on http{'s' if ssl_cert else ''}://{ip}:{port}/ "
+        f"(learners' databases on ports {base_port}-{base_port + PORT_STRIDE * len(learners) - 1}); "
+        f"hub folder {hub_dir}. Ctrl-C stops the hub, every learner's server and their databases."
+    )
     proc = subprocess.Popen(cmd, env=env)
     try:
         return proc.wait()

@@ -26,7 +26,7 @@ if plan.get("ssl_cert"):
 c.JupyterHub.db_url = f"sqlite:///{hub_dir / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = str(hub_dir / "jupyterhub_cookie_secret")
 c.JupyterHub.pid_file = str(hub_dir / "jupyterhub.pid")
-c.JupyterHub.cleanup_servers = True   # stopping the hub stops every learner's server and databases
+c.JupyterHub.cleanup_servers = True  # stopping the hub stops every learner's server and databases
 c.JupyterHub.cleanup_proxy = True
 
 # Sign-in: the names on the list only; each learner chooses a password the first time.
@@ -51,12 +51,16 @@ c.JupyterHub.concurrent_spawn_limit = 0 if plan.get("unlimited_spawns") else 10
 
 # Idle learners' servers (and so their databases) stop after an hour without activity.
 if plan.get("cull_idle_seconds"):
-    c.JupyterHub.services = [{
-        "name": "idle-culler",
-        "command": [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={plan['cull_idle_seconds']}"],
-    }]
-    c.JupyterHub.load_roles = [{
-        "name": "idle-culler",
-        "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
-        "services": ["idle-culler"],
-    }]
+    c.JupyterHub.services = [
+        {
+            "name": "idle-culler",
+            "command": [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={plan['cull_idle_seconds']}"],
+        }
+    ]
+    c.JupyterHub.load_roles = [
+        {
+            "name": "idle-culler",
+            "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
+            "services": ["idle-culler"],
+        }
+    ]

@@ -6,6 +6,7 @@ starts the Jupyter server with the learner's ``DBWB_*`` environment (the kernels
 ``stop`` stops the Jupyter server and then the learner's databases. A learner whose ports are held
 by another program, or whose servers do not start, gets one clear message; nobody else is affected.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -52,10 +53,12 @@ class WorkbookSpawner(SimpleLocalProcessSpawner):
         plan = load_plan()
         busy = await asyncio.to_thread(ports_in_use, learner)
         if busy:
-            msg = (f"The database ports of {learner.name} ({', '.join(map(str, busy))}) are held by another "
-                   f"program, so their servers cannot start. The instructor can stop that program, or restart "
-                   f"the hub with another --base-port (learner {learner.name} uses "
-                   f"{min(learner.ports.values())}-{max(learner.ports.values())}).")
+            msg = (
+                f"The database ports of {learner.name} ({', '.join(map(str, busy))}) are held by another "
+                f"program, so their servers cannot start. The instructor can stop that program, or restart "
+                f"the hub with another --base-port (learner {learner.name} uses "
+                f"{min(learner.ports.values())}-{max(learner.ports.values())})."
+            )
             self.log.error(msg)
             raise web.HTTPError(500, msg)
         template = Path(plan["template"]) if plan.get("template") else None
@@ -63,8 +66,7 @@ class WorkbookSpawner(SimpleLocalProcessSpawner):
             await asyncio.to_thread(provision, learner.state_dir, learner.ports, template, self.log.info)
             await asyncio.to_thread(make_workbook, learner.workbook, Path(plan["root"]) / "notebooks")
         except (HubError, RuntimeError, OSError) as exc:
-            msg = (f"The databases of {learner.name} did not start: {exc} "
-                   f"(their logs: {learner.state_dir / 'logs'}).")
+            msg = f"The databases of {learner.name} did not start: {exc} (their logs: {learner.state_dir / 'logs'})."
             self.log.error(msg)
             await asyncio.to_thread(stop_servers, learner.state_dir, learner.ports)
             raise web.HTTPError(500, msg) from None

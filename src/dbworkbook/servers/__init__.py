@@ -1,4 +1,5 @@
 """The embedded servers and their shared lifecycle (start, stop, status)."""
+
 from __future__ import annotations
 
 from .base import Server, ServerError, Status, port_in_use, tail
@@ -18,5 +19,15 @@ def servers(names=None, cfg=None) -> list[Server]:
     return [ALL[n](cfg) for n in names]
 
 
-__all__ = ["ALL", "Server", "ServerError", "Status", "servers", "port_in_use", "tail",
-           "PostgresServer", "MongoServer", "RedisServer"]
+__all__ = [
+    "ALL",
+    "MongoServer",
+    "PostgresServer",
+    "RedisServer",
+    "Server",
+    "ServerError",
+    "Status",
+    "port_in_use",
+    "servers",
+    "tail",
+]

@@ -4,6 +4,7 @@ Started by ``python -m dbworkbook up`` as ``python -m dbworkbook.servers._mongod
 from ``secantusd-py`` in one setting: the TTL monitor sweeps every ``--ttl-sweep`` seconds (the
 daemon's config file ignores that setting; mongod calls it ``ttlMonitorSleepSecs``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,8 +19,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--storage-path", required=True)
     parser.add_argument("--ttl-sweep", type=float, default=60.0)
-    parser.add_argument("--auth", action="store_true",
-                        help="require SCRAM-SHA-256 authentication (users are created before, without it)")
+    parser.add_argument(
+        "--auth",
+        action="store_true",
+        help="require SCRAM-SHA-256 authentication (users are created before, without it)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -35,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         require_auth=args.auth,
     )
 
-    def handle_signal(signum, frame):  # noqa: ARG001
+    def handle_signal(signum, frame):
         server.stop()
         sys.exit(0)
 

@@ -6,6 +6,7 @@ already running, refuses with a clear message when another program holds the por
 the last lines of the log when the server does not come up. ``stop`` is fine when nothing runs,
 and a pid file left behind by a crash is cleaned up.
 """
+
 from __future__ import annotations
 
 import errno
@@ -18,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import settings as _settings
-
 
 # The Popen objects of the servers this process started. Kept so that they are not garbage
 # collected while the server runs (subprocess warns about that), and reaped by ``stop``.
@@ -127,7 +127,7 @@ class Server:
             return Status(self.name, self.label, False, pid, self.port, "starting or stuck")
         try:
             detail = self.version()
-        except Exception as exc:  # noqa: BLE001 - status must never raise
+        except Exception as exc:
             detail = f"not answering: {exc}"
         return Status(self.name, self.label, True, pid, self.port, detail)
 
@@ -172,7 +172,7 @@ class Server:
                 try:
                     if self.ready():
                         break
-                except Exception:  # noqa: BLE001 - keep polling until the deadline
+                except Exception:
                     pass
             time.sleep(0.1)
         else:

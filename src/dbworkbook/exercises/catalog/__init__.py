@@ -6,6 +6,7 @@ whose ids all start with ``NN.``. ``demo.py`` holds the examples the unit tests 
 ``demo.*``, on scratch objects: schema test_exercises, collections test_exercises_*, Redis db 14);
 it is not a notebook and does not count in progress totals.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -63,7 +64,9 @@ def get(exercise_id: str):
     except KeyError:
         notebook = exercise_id.split(".", 1)[0]
         known = [i for i in by_id if i.split(".", 1)[0] == notebook]
-        where = f"declared in notebook {notebook}: {', '.join(known)}" if known else "none are declared for that notebook"
+        where = (
+            f"declared in notebook {notebook}: {', '.join(known)}" if known else "none are declared for that notebook"
+        )
         raise KeyError(f"no exercise {exercise_id!r} ({where})") from None
 
 

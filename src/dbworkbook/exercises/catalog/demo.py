@@ -8,6 +8,7 @@ Lesson authors: copy a declaration into ``catalog/nbNN.py``, give it an ``NN.k``
 ``schema=`` / ``collection=`` / ``db=`` lines that point at the scratch objects (an exercise uses
 its notebook's schema ``nbNN`` then ``public``, and Redis database NN, by default).
 """
+
 from __future__ import annotations
 
 from ..mongodb import MongoQuery, MongoState, drop_indexes, mongo_index, mongo_uses_index
@@ -46,7 +47,8 @@ def _redis_queue(r):
 
 EXERCISES = [
     SQLQuery(
-        id="demo.pg_query", schema=SCHEMA,
+        id="demo.pg_query",
+        schema=SCHEMA,
         title="List the Norwegian authors by name",
         task="Return the `name` and `country` of every author whose country is `'NO'`, sorted by name.",
         reference="SELECT name, country FROM authors WHERE country = 'NO' ORDER BY name",
@@ -54,7 +56,8 @@ EXERCISES = [
         hints=["Filter with WHERE country = 'NO'.", "Sort with ORDER BY name."],
     ),
     SQLQuery(
-        id="demo.pg_index_scan", schema=SCHEMA,
+        id="demo.pg_index_scan",
+        schema=SCHEMA,
         title="Fetch one book through its primary key",
         task="Return the `title` of book 4242 with a query the primary-key index can serve.",
         reference="SELECT title FROM books WHERE id = 4242",
@@ -62,7 +65,8 @@ EXERCISES = [
         hints=["The primary key is `id`."],
     ),
     SQLState(
-        id="demo.pg_ddl", schema=SCHEMA,
+        id="demo.pg_ddl",
+        schema=SCHEMA,
         title="Index the books by author",
         task="Create an index so that `SELECT * FROM books WHERE author_id = 7` no longer reads the whole table.",
         setup=DROP_BOOK_INDEXES,
@@ -71,32 +75,40 @@ EXERCISES = [
         hints=["CREATE INDEX name ON table (column)."],
     ),
     SQLQuery(
-        id="demo.sqlite_query", database="sqlite", sqlite_path=":memory:", setup=CITIES,
+        id="demo.sqlite_query",
+        database="sqlite",
+        sqlite_path=":memory:",
+        setup=CITIES,
         title="Find the cities of more than a million people (SQLite)",
         task="Return the `name` and `population` of the cities with more than 1,000,000 people.",
         reference="SELECT name, population FROM cities WHERE population > 1000000",
         hints=["WHERE population > 1000000"],
     ),
     MongoQuery(
-        id="demo.mongo_filter", collection=BOOKS,
+        id="demo.mongo_filter",
+        collection=BOOKS,
         title="Find Author 3's books of 2013",
         task="Write the filter that matches the books whose `author` is `'Author 3'` and `year` is 2013.",
         reference={"author": "Author 3", "year": 2013},
         hints=["Two fields in one filter document are ANDed."],
     ),
     MongoQuery(
-        id="demo.mongo_pipeline", collection=BOOKS,
+        id="demo.mongo_pipeline",
+        collection=BOOKS,
         title="Count the books of each recent year",
         task="Write a pipeline returning, for each year from 2015 on, `{_id: year, books: n, avg_price: p}`, "
-             "sorted by year.",
-        reference=[{"$match": {"year": {"$gte": 2015}}},
-                  {"$group": {"_id": "$year", "books": {"$sum": 1}, "avg_price": {"$avg": "$price"}}},
-                  {"$sort": {"_id": 1}}],
+        "sorted by year.",
+        reference=[
+            {"$match": {"year": {"$gte": 2015}}},
+            {"$group": {"_id": "$year", "books": {"$sum": 1}, "avg_price": {"$avg": "$price"}}},
+            {"$sort": {"_id": 1}},
+        ],
         ordered=True,
-        hints=["$match first, then $group by \"$year\".", "$sum: 1 counts; $avg averages; $sort by _id."],
+        hints=['$match first, then $group by "$year".', "$sum: 1 counts; $avg averages; $sort by _id."],
     ),
     MongoQuery(
-        id="demo.mongo_index_scan", collection=BOOKS,
+        id="demo.mongo_index_scan",
+        collection=BOOKS,
         title="Find one book through an index",
         task="Write the filter that finds the book with `sku` 1234 so that an index serves it.",
         reference={"sku": 1234},
@@ -104,7 +116,8 @@ EXERCISES = [
         hints=["`sku` is indexed; `title` is not."],
     ),
     MongoState(
-        id="demo.mongo_ddl", collection=USERS,
+        id="demo.mongo_ddl",
+        collection=USERS,
         title="Make e-mail addresses unique",
         task="Write `def answer(coll):` that creates a unique index on `email`.",
         setup=drop_indexes,
@@ -113,7 +126,8 @@ EXERCISES = [
         hints=["coll.create_index(key, unique=True)"],
     ),
     RedisTask(
-        id="demo.redis_commands", db=REDIS_DB,
+        id="demo.redis_commands",
+        db=REDIS_DB,
         title="Cache a user's name for a minute",
         task="Store `Ada` under `user:1:name` so that it expires after 60 seconds.",
         reference=["SET user:1:name Ada", "EXPIRE user:1:name 60"],
@@ -121,10 +135,11 @@ EXERCISES = [
         hints=["SET stores a string.", "EXPIRE (or SET ... EX 60) adds the TTL."],
     ),
     RedisTask(
-        id="demo.redis_function", db=REDIS_DB,
+        id="demo.redis_function",
+        db=REDIS_DB,
         title="Queue three jobs",
         task="Write `def answer(r):` that appends `resize:1`, `resize:2`, `email:7` (in that order) to the "
-             "list `jobs` and returns the queue's length.",
+        "list `jobs` and returns the queue's length.",
         reference=_redis_queue,
         compare_return=True,
         hints=["RPUSH appends to the tail.", "LLEN returns the length (RPUSH also returns it)."],
@@ -150,8 +165,18 @@ def install_fixtures() -> None:
             ANALYZE {SCHEMA}.authors; ANALYZE {SCHEMA}.books;""")
     db = connect.mongo()
     db.drop_collection(BOOKS)
-    db[BOOKS].insert_many([{"sku": i, "title": f"Book {i}", "author": f"Author {i % 20}", "year": 1990 + i % 30,
-                            "price": round(5 + (i % 17) * 1.25, 2)} for i in range(2000)])
+    db[BOOKS].insert_many(
+        [
+            {
+                "sku": i,
+                "title": f"Book {i}",
+                "author": f"Author {i % 20}",
+                "year": 1990 + i % 30,
+                "price": round(5 + (i % 17) * 1.25, 2),
+            }
+            for i in range(2000)
+        ]
+    )
     db[BOOKS].create_index("sku", unique=True)
     db.drop_collection(USERS)
     db[USERS].insert_many([{"email": f"user{i}@example.com", "name": f"User {i}"} for i in range(500)])

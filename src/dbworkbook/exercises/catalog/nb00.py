@@ -5,14 +5,13 @@
 and empties afterwards: the seeded collection is never written. 00.3 judges the commands the answer sends (the engine's
 ``never``/``uses``), so that a counter *set* to 3 is told apart from one *counted* to 3.
 """
-from __future__ import annotations
 
+from __future__ import annotations
 
 from .. import Wrong
 from ..mongodb import MongoQuery
 from ..redisdb import RedisTask, never, persistent, uses
 from ..sql import SQLQuery
-
 
 # --------------------------------------------------------------------------- Redis: what was sent
 COUNTER = "page:home:views"
@@ -63,19 +62,27 @@ EXERCISES = [
             "come back in no particular order unless you ask for one.",
         ],
         wrong=[
-            Wrong("SELECT status, count(*) FROM users GROUP BY status ORDER BY status",
-                  says="Wrong column names",
-                  why="The count keeps PostgreSQL's default name `count`: the task names the column `users`."),
-            Wrong("SELECT status, count(*) AS users FROM users GROUP BY status ORDER BY users",
-                  says="wrong order",
-                  why="Sorted by the count instead of by status, as asked."),
-            Wrong("SELECT u.status, count(*) AS users FROM users u JOIN posts p ON p.author_id = u.id "
-                  "GROUP BY u.status ORDER BY u.status",
-                  says="Missing rows",
-                  why="A join with posts multiplies each user by their posts: it counts posts, not users."),
-            Wrong("SELECT status, count(DISTINCT status) AS users FROM users GROUP BY status ORDER BY status",
-                  says="Missing rows",
-                  why="count(DISTINCT status) is 1 in every group: it counts statuses, not users."),
+            Wrong(
+                "SELECT status, count(*) FROM users GROUP BY status ORDER BY status",
+                says="Wrong column names",
+                why="The count keeps PostgreSQL's default name `count`: the task names the column `users`.",
+            ),
+            Wrong(
+                "SELECT status, count(*) AS users FROM users GROUP BY status ORDER BY users",
+                says="wrong order",
+                why="Sorted by the count instead of by status, as asked.",
+            ),
+            Wrong(
+                "SELECT u.status, count(*) AS users FROM users u JOIN posts p ON p.author_id = u.id "
+                "GROUP BY u.status ORDER BY u.status",
+                says="Missing rows",
+                why="A join with posts multiplies each user by their posts: it counts posts, not users.",
+            ),
+            Wrong(
+                "SELECT status, count(DISTINCT status) AS users FROM users GROUP BY status ORDER BY status",
+                says="Missing rows",
+                why="count(DISTINCT status) is 1 in every group: it counts statuses, not users.",
+            ),
         ],
         right=[
             "SELECT status, COUNT(id) AS users FROM users GROUP BY 1 ORDER BY 1",
@@ -102,21 +109,31 @@ EXERCISES = [
             "means *strictly* greater?",
         ],
         wrong=[
-            Wrong({"status": "cancelled", "total": {"$gte": 500}},
-                  says="edge: total exactly 500",
-                  why="$gte includes the boundary: 'greater than 500' is $gt."),
-            Wrong({"total": {"$gt": 500}},
-                  says="edge: completed, total 9999",
-                  why="The status condition is missing: completed orders match too."),
-            Wrong({"$or": [{"status": "cancelled"}, {"total": {"$gt": 500}}]},
-                  says="Unexpected documents",
-                  why="$or where the task says 'and': any cancelled order, or any big one."),
-            Wrong({"status": "cancelled", "total": {"$gt": "500"}},
-                  says="Missing documents",
-                  why="500 written as a string compares with strings only (BSON type order): no number matches."),
-            Wrong({"status": "canceled", "total": {"$gt": 500}},
-                  says="Missing documents",
-                  why="A misspelt status ('canceled') matches nothing: MongoDB never says the value does not exist."),
+            Wrong(
+                {"status": "cancelled", "total": {"$gte": 500}},
+                says="edge: total exactly 500",
+                why="$gte includes the boundary: 'greater than 500' is $gt.",
+            ),
+            Wrong(
+                {"total": {"$gt": 500}},
+                says="edge: completed, total 9999",
+                why="The status condition is missing: completed orders match too.",
+            ),
+            Wrong(
+                {"$or": [{"status": "cancelled"}, {"total": {"$gt": 500}}]},
+                says="Unexpected documents",
+                why="$or where the task says 'and': any cancelled order, or any big one.",
+            ),
+            Wrong(
+                {"status": "cancelled", "total": {"$gt": "500"}},
+                says="Missing documents",
+                why="500 written as a string compares with strings only (BSON type order): no number matches.",
+            ),
+            Wrong(
+                {"status": "canceled", "total": {"$gt": 500}},
+                says="Missing documents",
+                why="A misspelt status ('canceled') matches nothing: MongoDB never says the value does not exist.",
+            ),
         ],
         right=[
             {"$and": [{"status": "cancelled"}, {"total": {"$gt": 500}}]},
@@ -137,9 +154,11 @@ EXERCISES = [
         reference=["INCR page:home:views", "INCR page:home:views", "INCR page:home:views"],
         expect=[persistent(COUNTER)],
         behaviour=[
-            never(("SET", "SETEX", "PSETEX", "MSET", "GETSET", "SETNX"),
-                  why="a counter is counted with INCR (or INCRBY), which adds atomically on the server; "
-                      "a read then a write loses the views two clients count at the same moment"),
+            never(
+                ("SET", "SETEX", "PSETEX", "MSET", "GETSET", "SETNX"),
+                why="a counter is counted with INCR (or INCRBY), which adds atomically on the server; "
+                "a read then a write loses the views two clients count at the same moment",
+            ),
             uses(("INCR", "INCRBY", "INCRBYFLOAT"), why="count with INCR: the server must increment the counter"),
         ],
         hints=[
@@ -147,21 +166,29 @@ EXERCISES = [
             "Each view is one command; how many views are there to count?",
         ],
         wrong=[
-            Wrong(["SET page:home:views 3"],
-                  says="a counter is counted with INCR",
-                  why="SET writes the final number: it does not count, and concurrent clients overwrite each other."),
-            Wrong(["INCR page:home:views", "INCR page:home:views"],
-                  says="page:home:views is '2'",
-                  why="Two views counted instead of three."),
-            Wrong(["INCR page:home:views"] * 3 + ["EXPIRE page:home:views 60"],
-                  says="should be persistent",
-                  why="A TTL makes the counter vanish: the task says it must not expire."),
-            Wrong(["INCR page:home:view"] * 3,
-                  says="Missing keys",
-                  why="A typo in the key name creates another counter."),
-            Wrong(lambda r: [r.set(COUNTER, int(r.get(COUNTER) or 0) + 1) for _ in range(3)],
-                  says="a counter is counted with INCR",
-                  why="A read-modify-write in Python: two clients reading the same value lose a view."),
+            Wrong(
+                ["SET page:home:views 3"],
+                says="a counter is counted with INCR",
+                why="SET writes the final number: it does not count, and concurrent clients overwrite each other.",
+            ),
+            Wrong(
+                ["INCR page:home:views", "INCR page:home:views"],
+                says="page:home:views is '2'",
+                why="Two views counted instead of three.",
+            ),
+            Wrong(
+                ["INCR page:home:views"] * 3 + ["EXPIRE page:home:views 60"],
+                says="should be persistent",
+                why="A TTL makes the counter vanish: the task says it must not expire.",
+            ),
+            Wrong(
+                ["INCR page:home:view"] * 3, says="Missing keys", why="A typo in the key name creates another counter."
+            ),
+            Wrong(
+                lambda r: [r.set(COUNTER, int(r.get(COUNTER) or 0) + 1) for _ in range(3)],
+                says="a counter is counted with INCR",
+                why="A read-modify-write in Python: two clients reading the same value lose a view.",
+            ),
         ],
         right=[
             ["INCRBY page:home:views 3"],

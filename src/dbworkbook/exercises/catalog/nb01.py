@@ -7,6 +7,7 @@ of the seeded ``categories``, which the check rebuilds with planted categories a
 them. 01.3 runs in Redis database 1 (the notebook's own; the check saves and restores the
 lesson's keys) and records the commands the answer sends, to require one MULTI/EXEC.
 """
+
 from __future__ import annotations
 
 from .. import Wrong
@@ -14,7 +15,7 @@ from ..mongodb import MongoQuery
 from ..redisdb import RedisTask, atomic, never, persistent
 from ..sql import SQLQuery
 
-NOW = "TIMESTAMPTZ '2026-11-01 12:00:00+00'"   # the dataset's fixed now
+NOW = "TIMESTAMPTZ '2026-11-01 12:00:00+00'"  # the dataset's fixed now
 
 # --------------------------------------------------------------------------- 01.1 (SQLite)
 _LITE_COLUMNS = "(id, author_id, title, content, tags, metadata, published_at, created_at)"
@@ -22,8 +23,10 @@ _LITE_COLUMNS = "(id, author_id, title, content, tags, metadata, published_at, c
 
 def _lite_post(pid, title, views, tags='["postgresql"]', published="'2026-10-20 10:00:00'"):
     meta = '{"source": "web", "featured": false, "stats": {"views": %d, "likes": 0}}' % views
-    return (f"INSERT INTO posts {_LITE_COLUMNS} VALUES ('{pid}', (SELECT id FROM users LIMIT 1), "
-            f"'{title}', '', '{tags}', '{meta}', {published}, '2026-10-01 00:00:00')")
+    return (
+        f"INSERT INTO posts {_LITE_COLUMNS} VALUES ('{pid}', (SELECT id FROM users LIMIT 1), "
+        f"'{title}', '', '{tags}', '{meta}', {published}, '2026-10-01 00:00:00')"
+    )
 
 
 LITE_SETUP = [
@@ -34,8 +37,12 @@ LITE_SETUP = [
     _lite_post("11111111-0000-4000-8000-000000000010", "Ten million views (planted)", 10_000_000),
     # not published, not tagged exactly 'postgresql'
     _lite_post("22222222-0000-4000-8000-000000000020", "Draft (planted)", 20_000_000, published="NULL"),
-    _lite_post("33333333-0000-4000-8000-000000000030", "Tag postgresql-internals (planted)", 15_000_000,
-               tags='["postgresql-internals"]'),
+    _lite_post(
+        "33333333-0000-4000-8000-000000000030",
+        "Tag postgresql-internals (planted)",
+        15_000_000,
+        tags='["postgresql-internals"]',
+    ),
 ]
 
 # --------------------------------------------------------------------------- 01.2 (MongoDB)
@@ -116,7 +123,7 @@ def _bump_read_then_write(r):
 
 
 def _bump_with_context(r):
-    with r.pipeline() as pipe:                        # transaction=True is the default
+    with r.pipeline() as pipe:  # transaction=True is the default
         pipe.zincrby("top:posts", 600, "p3").hincrby("post:p3", "views", 600)
         pipe.zrevrank("top:posts", "p3")
         return pipe.execute()[-1] + 1
@@ -134,9 +141,11 @@ def _bump_with_script(r):
 # --------------------------------------------------------------------------- 01.4 (PostgreSQL)
 def _pg_post(source, published, views=5, n=1):
     meta = '{"source": "%s", "featured": false, "stats": {"views": %d, "likes": 0}}' % (source, views)
-    return (f"INSERT INTO posts (author_id, title, content, metadata, published_at, created_at) "
-            f"SELECT (SELECT id FROM users ORDER BY id LIMIT 1), 'planted', '', '{meta}', {published}, {published} "
-            f"FROM generate_series(1, {n})")
+    return (
+        f"INSERT INTO posts (author_id, title, content, metadata, published_at, created_at) "
+        f"SELECT (SELECT id FROM users ORDER BY id LIMIT 1), 'planted', '', '{meta}', {published}, {published} "
+        f"FROM generate_series(1, {n})"
+    )
 
 
 PG_SETUP = [
@@ -160,7 +169,8 @@ LAST_30_DAYS = f"""
 
 EXERCISES = [
     SQLQuery(
-        id="01.1", database="sqlite",
+        id="01.1",
+        database="sqlite",
         title="The most-viewed PostgreSQL posts, in SQLite's dialect",
         task=(
             "In the workbook's **SQLite** file, return the 5 most-viewed **published** posts tagged "
@@ -186,37 +196,46 @@ EXERCISES = [
             "`json_each(p.tags)` is a table-valued function: one row per array element, in the column `value`.",
             "Keep a post when `EXISTS (SELECT 1 FROM json_each(p.tags) WHERE ...)`; SQLite's `->>` returns "
             "the number itself, and `CAST(... AS INTEGER)` makes the type explicit.",
-            "Drafts have `published_at IS NULL`. Two posts can have the same views: the task says which "
-            "comes first.",
+            "Drafts have `published_at IS NULL`. Two posts can have the same views: the task says which comes first.",
         ],
         wrong=[
-            Wrong("""SELECT p.id, p.title, CAST(p.metadata->'stats'->>'views' AS INTEGER) AS views
+            Wrong(
+                """SELECT p.id, p.title, CAST(p.metadata->'stats'->>'views' AS INTEGER) AS views
                      FROM posts p WHERE p.published_at IS NOT NULL
                        AND EXISTS (SELECT 1 FROM json_each(p.tags) WHERE value = 'postgresql')
                      ORDER BY views DESC LIMIT 5""",
-                  says="wrong order",
-                  why="No tie-breaker: two posts with the same views come back in storage order, not by id."),
-            Wrong("""SELECT p.id, p.title, CAST(p.metadata->'stats'->>'views' AS INTEGER) AS views
+                says="wrong order",
+                why="No tie-breaker: two posts with the same views come back in storage order, not by id.",
+            ),
+            Wrong(
+                """SELECT p.id, p.title, CAST(p.metadata->'stats'->>'views' AS INTEGER) AS views
                      FROM posts p WHERE EXISTS (SELECT 1 FROM json_each(p.tags) WHERE value = 'postgresql')
                      ORDER BY views DESC, p.id LIMIT 5""",
-                  says="Draft (planted)",
-                  why="The published filter is missing: drafts count."),
-            Wrong("""SELECT p.id, p.title, CAST(p.metadata->'stats'->>'views' AS INTEGER) AS views
+                says="Draft (planted)",
+                why="The published filter is missing: drafts count.",
+            ),
+            Wrong(
+                """SELECT p.id, p.title, CAST(p.metadata->'stats'->>'views' AS INTEGER) AS views
                      FROM posts p WHERE p.published_at IS NOT NULL AND p.tags LIKE '%postgresql%'
                      ORDER BY views DESC, p.id LIMIT 5""",
-                  says="Tag postgresql-internals",
-                  why="A substring match on the JSON text also finds longer tags that contain the word."),
-            Wrong("""SELECT p.id, p.title, p.metadata->'stats'->'views' AS views
+                says="Tag postgresql-internals",
+                why="A substring match on the JSON text also finds longer tags that contain the word.",
+            ),
+            Wrong(
+                """SELECT p.id, p.title, p.metadata->'stats'->'views' AS views
                      FROM posts p WHERE p.published_at IS NOT NULL
                        AND EXISTS (SELECT 1 FROM json_each(p.tags) WHERE value = 'postgresql')
                      ORDER BY views DESC, p.id LIMIT 5""",
-                  says="Ten million views",
-                  why="`->` returns JSON text: sorted as text, '9000000' comes before '10000000'."),
-            Wrong("""SELECT id, title, CAST(metadata->'stats'->>'views' AS INTEGER) AS views FROM posts
+                says="Ten million views",
+                why="`->` returns JSON text: sorted as text, '9000000' comes before '10000000'.",
+            ),
+            Wrong(
+                """SELECT id, title, CAST(metadata->'stats'->>'views' AS INTEGER) AS views FROM posts
                      WHERE published_at IS NOT NULL AND 'postgresql' = ANY(tags)
                      ORDER BY views DESC, id LIMIT 5""",
-                  says="SQLite says",
-                  why="PostgreSQL's array syntax: SQLite has no arrays, tags is JSON text."),
+                says="SQLite says",
+                why="PostgreSQL's array syntax: SQLite has no arrays, tags is JSON text.",
+            ),
         ],
         right=[
             """SELECT id, title, json_extract(metadata, '$.stats.views') AS views FROM posts
@@ -233,8 +252,11 @@ EXERCISES = [
         ],
     ),
     MongoQuery(
-        id="01.2", collection=CATEGORIES_COPY, timeout=30,
-        setup=_categories_setup, cleanup=_categories_cleanup,
+        id="01.2",
+        collection=CATEGORIES_COPY,
+        timeout=30,
+        setup=_categories_setup,
+        cleanup=_categories_cleanup,
         title="Join the category tree to itself (MongoDB)",
         task=(
             "`nb01_categories`, the notebook's copy of the seeded `categories`, holds the category tree as "
@@ -247,70 +269,145 @@ EXERCISES = [
         ),
         reference=[
             {"$match": {"parent": None}},
-            {"$lookup": {"from": CATEGORIES_COPY, "localField": "_id", "foreignField": "parent",
-                         "as": "subcategories"}},
+            {
+                "$lookup": {
+                    "from": CATEGORIES_COPY,
+                    "localField": "_id",
+                    "foreignField": "parent",
+                    "as": "subcategories",
+                }
+            },
             {"$project": {"_id": 0, "name": 1, "children": {"$size": "$subcategories"}}},
             {"$sort": {"name": 1}},
         ],
         ordered=True,
         compare_id=True,
         hints=[
-            "Start with the roots: `{\"$match\": {\"parent\": None}}` (Python's None is BSON null).",
-            "A join in MongoDB is a `$lookup` stage: from the same collection, `localField: \"_id\"`, "
-            "`foreignField: \"parent\"` collects each root's children in an array (`as`).",
-            "`{\"$size\": \"$<the array>\"}` counts an array's elements; a root without children gets an "
+            'Start with the roots: `{"$match": {"parent": None}}` (Python\'s None is BSON null).',
+            'A join in MongoDB is a `$lookup` stage: from the same collection, `localField: "_id"`, '
+            '`foreignField: "parent"` collects each root\'s children in an array (`as`).',
+            '`{"$size": "$<the array>"}` counts an array\'s elements; a root without children gets an '
             "empty array. Then project the two fields and sort.",
         ],
         wrong=[
-            Wrong([{"$match": {"parent": None}},
-                   {"$lookup": {"from": "categories", "localField": "_id", "foreignField": "parent",
-                                "as": "subcategories"}},
-                   {"$project": {"_id": 0, "name": 1, "children": {"$size": "$subcategories"}}},
-                   {"$sort": {"name": 1}}],
-                  says="Zines (planted)",
-                  why="$lookup from the seeded `categories`, not the copy the pipeline runs on."),
-            Wrong([{"$match": {"parent": None}},
-                   {"$lookup": {"from": CATEGORIES_COPY, "localField": "_id", "foreignField": "parent",
-                                "as": "subcategories"}},
-                   {"$unwind": "$subcategories"},
-                   {"$group": {"_id": "$name", "children": {"$sum": 1}}},
-                   {"$project": {"_id": 0, "name": "$_id", "children": 1}},
-                   {"$sort": {"name": 1}}],
-                  says="Archive (planted, no subcategories)",
-                  why="$unwind drops a document whose array is empty: a root without children disappears."),
-            Wrong([{"$match": {"parent": None}},
-                   {"$graphLookup": {"from": CATEGORIES_COPY, "startWith": "$_id", "connectFromField": "_id",
-                                     "connectToField": "parent", "as": "subcategories"}},
-                   {"$project": {"_id": 0, "name": 1, "children": {"$size": "$subcategories"}}},
-                   {"$sort": {"name": 1}}],
-                  says="Missing documents",
-                  why="$graphLookup without maxDepth collects every descendant, not the direct children."),
-            Wrong([{"$match": {"parent": None}},
-                   {"$lookup": {"from": CATEGORIES_COPY, "localField": "_id", "foreignField": "parent",
-                                "as": "subcategories"}},
-                   {"$project": {"name": 1, "children": {"$size": "$subcategories"}}},
-                   {"$sort": {"name": 1}}],
-                  says="_id",
-                  why="$project keeps _id unless told `_id: 0`."),
-            Wrong([{"$match": {"parent": None}},
-                   {"$lookup": {"from": CATEGORIES_COPY, "localField": "_id", "foreignField": "parent",
-                                "as": "subcategories"}},
-                   {"$project": {"_id": 0, "name": 1, "children": {"$size": "$subcategories"}}}],
-                  says="wrong order",
-                  why="No $sort: documents come in storage order."),
+            Wrong(
+                [
+                    {"$match": {"parent": None}},
+                    {
+                        "$lookup": {
+                            "from": "categories",
+                            "localField": "_id",
+                            "foreignField": "parent",
+                            "as": "subcategories",
+                        }
+                    },
+                    {"$project": {"_id": 0, "name": 1, "children": {"$size": "$subcategories"}}},
+                    {"$sort": {"name": 1}},
+                ],
+                says="Zines (planted)",
+                why="$lookup from the seeded `categories`, not the copy the pipeline runs on.",
+            ),
+            Wrong(
+                [
+                    {"$match": {"parent": None}},
+                    {
+                        "$lookup": {
+                            "from": CATEGORIES_COPY,
+                            "localField": "_id",
+                            "foreignField": "parent",
+                            "as": "subcategories",
+                        }
+                    },
+                    {"$unwind": "$subcategories"},
+                    {"$group": {"_id": "$name", "children": {"$sum": 1}}},
+                    {"$project": {"_id": 0, "name": "$_id", "children": 1}},
+                    {"$sort": {"name": 1}},
+                ],
+                says="Archive (planted, no subcategories)",
+                why="$unwind drops a document whose array is empty: a root without children disappears.",
+            ),
+            Wrong(
+                [
+                    {"$match": {"parent": None}},
+                    {
+                        "$graphLookup": {
+                            "from": CATEGORIES_COPY,
+                            "startWith": "$_id",
+                            "connectFromField": "_id",
+                            "connectToField": "parent",
+                            "as": "subcategories",
+                        }
+                    },
+                    {"$project": {"_id": 0, "name": 1, "children": {"$size": "$subcategories"}}},
+                    {"$sort": {"name": 1}},
+                ],
+                says="Missing documents",
+                why="$graphLookup without maxDepth collects every descendant, not the direct children.",
+            ),
+            Wrong(
+                [
+                    {"$match": {"parent": None}},
+                    {
+                        "$lookup": {
+                            "from": CATEGORIES_COPY,
+                            "localField": "_id",
+                            "foreignField": "parent",
+                            "as": "subcategories",
+                        }
+                    },
+                    {"$project": {"name": 1, "children": {"$size": "$subcategories"}}},
+                    {"$sort": {"name": 1}},
+                ],
+                says="_id",
+                why="$project keeps _id unless told `_id: 0`.",
+            ),
+            Wrong(
+                [
+                    {"$match": {"parent": None}},
+                    {
+                        "$lookup": {
+                            "from": CATEGORIES_COPY,
+                            "localField": "_id",
+                            "foreignField": "parent",
+                            "as": "subcategories",
+                        }
+                    },
+                    {"$project": {"_id": 0, "name": 1, "children": {"$size": "$subcategories"}}},
+                ],
+                says="wrong order",
+                why="No $sort: documents come in storage order.",
+            ),
         ],
         right=[
-            [{"$lookup": {"from": CATEGORIES_COPY, "let": {"id": "$_id"},
-                          "pipeline": [{"$match": {"$expr": {"$eq": ["$parent", "$$id"]}}}], "as": "kids"}},
-             {"$match": {"parent": {"$eq": None}}},
-             {"$addFields": {"children": {"$size": "$kids"}}},
-             {"$sort": {"name": 1}},
-             {"$project": {"_id": 0, "name": 1, "children": 1}}],
-            [{"$match": {"parent": None}},
-             {"$graphLookup": {"from": CATEGORIES_COPY, "startWith": "$_id", "connectFromField": "_id",
-                               "connectToField": "parent", "maxDepth": 0, "as": "direct"}},
-             {"$project": {"_id": 0, "children": {"$size": "$direct"}, "name": 1}},
-             {"$sort": {"name": 1}}],
+            [
+                {
+                    "$lookup": {
+                        "from": CATEGORIES_COPY,
+                        "let": {"id": "$_id"},
+                        "pipeline": [{"$match": {"$expr": {"$eq": ["$parent", "$$id"]}}}],
+                        "as": "kids",
+                    }
+                },
+                {"$match": {"parent": {"$eq": None}}},
+                {"$addFields": {"children": {"$size": "$kids"}}},
+                {"$sort": {"name": 1}},
+                {"$project": {"_id": 0, "name": 1, "children": 1}},
+            ],
+            [
+                {"$match": {"parent": None}},
+                {
+                    "$graphLookup": {
+                        "from": CATEGORIES_COPY,
+                        "startWith": "$_id",
+                        "connectFromField": "_id",
+                        "connectToField": "parent",
+                        "maxDepth": 0,
+                        "as": "direct",
+                    }
+                },
+                {"$project": {"_id": 0, "children": {"$size": "$direct"}, "name": 1}},
+                {"$sort": {"name": 1}},
+            ],
         ],
     ),
     RedisTask(
@@ -329,12 +426,17 @@ EXERCISES = [
         compare_return=True,
         expect=[persistent("top:posts")],
         behaviour=[
-            atomic("ZINCRBY", "HINCRBY",
-                   why="a reader between the two sees the ranking and the hash disagree: queue both in one "
-                       "MULTI/EXEC (`r.pipeline(transaction=True)`)"),
-            never(("ZADD", "HSET"),
-                  why="writing p3's new views with ZADD/HSET from a value read earlier loses a view counted "
-                      "by another client in between: add with ZINCRBY and HINCRBY"),
+            atomic(
+                "ZINCRBY",
+                "HINCRBY",
+                why="a reader between the two sees the ranking and the hash disagree: queue both in one "
+                "MULTI/EXEC (`r.pipeline(transaction=True)`)",
+            ),
+            never(
+                ("ZADD", "HSET"),
+                why="writing p3's new views with ZADD/HSET from a value read earlier loses a view counted "
+                "by another client in between: add with ZINCRBY and HINCRBY",
+            ),
         ],
         hints=[
             "`ZINCRBY key increment member` and `HINCRBY key field increment` add without reading first.",
@@ -343,16 +445,27 @@ EXERCISES = [
             "A rank counts from 0; which of ZRANK and ZREVRANK counts from the most viewed?",
         ],
         wrong=[
-            Wrong(_bump_separately, says="separate commands",
-                  why="Two round trips: a reader between them sees the ranking and the hash disagree."),
-            Wrong(_bump_no_multi, says="separate commands",
-                  why="A pipeline without MULTI batches the commands but does not make them atomic."),
-            Wrong(_bump_zero_based, says="returned 0",
-                  why="ZREVRANK counts from 0: the task asks for a 1-based rank."),
-            Wrong(_bump_ascending_rank, says="returned 3",
-                  why="ZRANK counts from the lowest score: the most viewed post has the highest rank."),
-            Wrong(_bump_read_then_write, says="ZADD/HSET",
-                  why="Read, add in Python, write back: a view counted meanwhile by another client is lost."),
+            Wrong(
+                _bump_separately,
+                says="separate commands",
+                why="Two round trips: a reader between them sees the ranking and the hash disagree.",
+            ),
+            Wrong(
+                _bump_no_multi,
+                says="separate commands",
+                why="A pipeline without MULTI batches the commands but does not make them atomic.",
+            ),
+            Wrong(_bump_zero_based, says="returned 0", why="ZREVRANK counts from 0: the task asks for a 1-based rank."),
+            Wrong(
+                _bump_ascending_rank,
+                says="returned 3",
+                why="ZRANK counts from the lowest score: the most viewed post has the highest rank.",
+            ),
+            Wrong(
+                _bump_read_then_write,
+                says="ZADD/HSET",
+                why="Read, add in Python, write back: a view counted meanwhile by another client is lost.",
+            ),
         ],
         right=[_bump_with_context, _bump_with_script],
     ),
@@ -376,29 +489,41 @@ EXERCISES = [
         hints=[
             "`TIMESTAMPTZ '2026-11-01 12:00:00+00' - INTERVAL '30 days'` is the start of the window.",
             "`->>` returns text: cast before summing, with `CAST(... AS INTEGER)` or `::int`.",
-            "Group by the source; two sources can have the same number of posts: the task says how to "
-            "order them.",
+            "Group by the source; two sources can have the same number of posts: the task says how to order them.",
         ],
         wrong=[
-            Wrong(LAST_30_DAYS.replace("published_at >", "published_at >="),
-                  says="edge: at now - 30 days",
-                  why="`>=` includes a post published exactly 30 days before now; the window is strictly later."),
-            Wrong(LAST_30_DAYS.replace("INTERVAL '30 days'", "INTERVAL '1 month'"),
-                  says="Unexpected rows",
-                  why="'1 month' back from November 1 is 31 days: October 1, not October 2."),
-            Wrong(LAST_30_DAYS.replace("ORDER BY posts DESC, source", "ORDER BY posts DESC, views DESC"),
-                  says="wrong order",
-                  why="Ties on the count must be ordered by source, as asked, not by views."),
-            Wrong(LAST_30_DAYS.replace("ORDER BY posts DESC, source", "ORDER BY posts DESC"),
-                  says="wrong order",
-                  why="No tie-breaker: two sources with the same count come back in whatever order the sort leaves them."),
-            Wrong(LAST_30_DAYS.replace(NOW, "NOW()"),
-                  says="Missing rows",
-                  why="NOW() is the wall clock: weeks after the dataset's now, the window holds no post."),
-            Wrong(LAST_30_DAYS.replace("sum(CAST(metadata->'stats'->>'views' AS INTEGER))",
-                                       "sum(metadata->'stats'->>'views')"),
-                  says="PostgreSQL says",
-                  why="`->>` returns text, and sum() of text does not exist: cast first."),
+            Wrong(
+                LAST_30_DAYS.replace("published_at >", "published_at >="),
+                says="edge: at now - 30 days",
+                why="`>=` includes a post published exactly 30 days before now; the window is strictly later.",
+            ),
+            Wrong(
+                LAST_30_DAYS.replace("INTERVAL '30 days'", "INTERVAL '1 month'"),
+                says="Unexpected rows",
+                why="'1 month' back from November 1 is 31 days: October 1, not October 2.",
+            ),
+            Wrong(
+                LAST_30_DAYS.replace("ORDER BY posts DESC, source", "ORDER BY posts DESC, views DESC"),
+                says="wrong order",
+                why="Ties on the count must be ordered by source, as asked, not by views.",
+            ),
+            Wrong(
+                LAST_30_DAYS.replace("ORDER BY posts DESC, source", "ORDER BY posts DESC"),
+                says="wrong order",
+                why="No tie-breaker: two sources with the same count come back in whatever order the sort leaves them.",
+            ),
+            Wrong(
+                LAST_30_DAYS.replace(NOW, "NOW()"),
+                says="Missing rows",
+                why="NOW() is the wall clock: weeks after the dataset's now, the window holds no post.",
+            ),
+            Wrong(
+                LAST_30_DAYS.replace(
+                    "sum(CAST(metadata->'stats'->>'views' AS INTEGER))", "sum(metadata->'stats'->>'views')"
+                ),
+                says="PostgreSQL says",
+                why="`->>` returns text, and sum() of text does not exist: cast first.",
+            ),
         ],
         right=[
             """SELECT metadata->>'source' AS source, count(id) AS posts,

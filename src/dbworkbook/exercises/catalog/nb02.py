@@ -6,6 +6,7 @@ with ``search_vector`` as a generated column and the GIN index ``idx_posts_searc
 answers are computed on the same tables at check time, so they follow whatever the notebook did
 to them before.
 """
+
 from __future__ import annotations
 
 from ..core import Wrong
@@ -44,8 +45,10 @@ $do$
 
 
 def _insert(email: str) -> str:
-    return ("SELECT nb02.outcome($s$INSERT INTO nb02.users (email, password_hash, full_name) "
-            f"VALUES ('{email}', 'h', 'Probe')$s$)")
+    return (
+        "SELECT nb02.outcome($s$INSERT INTO nb02.users (email, password_hash, full_name) "
+        f"VALUES ('{email}', 'h', 'Probe')$s$)"
+    )
 
 
 # Drops every partial index on nb02.users whose predicate mentions 'suspended': the starting state.
@@ -90,35 +93,42 @@ checks the existing rows when you add the constraint.)
         reference="ALTER TABLE users ADD CONSTRAINT users_email_has_at CHECK (email LIKE '_%@_%')",
         expect=[
             constraint_on("users", "CHECK", ["email"]),
-            holds(_insert("not-an-email") + " = '23514'",
-                  "'not-an-email' is not refused by a CHECK constraint yet."),
-            holds(_insert("@example.com") + " = '23514'",
-                  "'@example.com' (nothing before the @) is not refused yet."),
-            holds(_insert("grace@") + " = '23514'",
-                  "'grace@' (nothing after the @) is not refused yet."),
-            holds(_insert("grace@example.com") + " = 'accepted'",
-                  "'grace@example.com' is refused: your rule is too strict."),
+            holds(_insert("not-an-email") + " = '23514'", "'not-an-email' is not refused by a CHECK constraint yet."),
+            holds(_insert("@example.com") + " = '23514'", "'@example.com' (nothing before the @) is not refused yet."),
+            holds(_insert("grace@") + " = '23514'", "'grace@' (nothing after the @) is not refused yet."),
+            holds(
+                _insert("grace@example.com") + " = 'accepted'",
+                "'grace@example.com' is refused: your rule is too strict.",
+            ),
         ],
         hints=(
             "ALTER TABLE users ADD CONSTRAINT some_name CHECK (...);",
             "In LIKE, `_` matches exactly one character and `%` any number (even none).",
             "Build the pattern from the three parts of the rule: something, then `@`, then something; "
-            "`_` is what makes \"something\" mean at least one character.",
+            '`_` is what makes "something" mean at least one character.',
         ),
         wrong=[
-            Wrong("ALTER TABLE users ADD CONSTRAINT users_email_at CHECK (email LIKE '%@%')",
-                  says="'@example.com' (nothing before the @) is not refused",
-                  why="`%` matches zero characters: the rule only asks for an @ somewhere"),
-            Wrong("ALTER TABLE users ADD CONSTRAINT users_email_at CHECK (position('@' in email) > 1)",
-                  says="'grace@' (nothing after the @) is not refused",
-                  why="checks the part before the @ but forgets the part after it"),
-            Wrong("ALTER TABLE users ADD CONSTRAINT users_email_at CHECK (email LIKE '_@_')",
-                  says="is violated by some row",
-                  why="`_` is exactly one character: the pattern fits only three-character addresses "
-                      "(PostgreSQL refuses to add it: the seeded rows violate it)"),
-            Wrong("ALTER TABLE users ADD CONSTRAINT users_email_at CHECK (full_name LIKE '_%@_%')",
-                  says="is violated by some row",
-                  why="the rule on the wrong column: PostgreSQL validates the existing rows and refuses it"),
+            Wrong(
+                "ALTER TABLE users ADD CONSTRAINT users_email_at CHECK (email LIKE '%@%')",
+                says="'@example.com' (nothing before the @) is not refused",
+                why="`%` matches zero characters: the rule only asks for an @ somewhere",
+            ),
+            Wrong(
+                "ALTER TABLE users ADD CONSTRAINT users_email_at CHECK (position('@' in email) > 1)",
+                says="'grace@' (nothing after the @) is not refused",
+                why="checks the part before the @ but forgets the part after it",
+            ),
+            Wrong(
+                "ALTER TABLE users ADD CONSTRAINT users_email_at CHECK (email LIKE '_@_')",
+                says="is violated by some row",
+                why="`_` is exactly one character: the pattern fits only three-character addresses "
+                "(PostgreSQL refuses to add it: the seeded rows violate it)",
+            ),
+            Wrong(
+                "ALTER TABLE users ADD CONSTRAINT users_email_at CHECK (full_name LIKE '_%@_%')",
+                says="is violated by some row",
+                why="the rule on the wrong column: PostgreSQL validates the existing rows and refuses it",
+            ),
         ],
         right=[
             "ALTER TABLE users ADD CHECK (email ~ '^.+@.+$')",
@@ -155,28 +165,42 @@ LIMIT 5
             "Name the score `rank`, then sort: best first, and say what decides between two posts with the same score.",
         ),
         wrong=[
-            Wrong("""SELECT p.id, p.title, ts_rank(p.search_vector, q) AS rank
+            Wrong(
+                """SELECT p.id, p.title, ts_rank(p.search_vector, q) AS rank
                      FROM posts p, websearch_to_tsquery('english', 'index bloat') AS q
                      WHERE p.search_vector @@ q ORDER BY rank DESC LIMIT 5""",
-                  says="'Tie: index bloat, index bloat, index ...', 1), yours is (",
-                  why="no tie-breaker: three posts with the same rank come back in any order"),
-            Wrong("""SELECT p.id, p.title, ts_rank(p.search_vector, q) AS rank
+                says="'Tie: index bloat, index bloat, index ...', 1), yours is (",
+                why="no tie-breaker: three posts with the same rank come back in any order",
+            ),
+            Wrong(
+                """SELECT p.id, p.title, ts_rank(p.search_vector, q) AS rank
                      FROM posts p, websearch_to_tsquery('english', 'index bloat') AS q
                      WHERE p.search_vector @@ q ORDER BY rank, p.id LIMIT 5""",
-                  says="Missing rows (5", why="ascending: the worst matches first"),
-            Wrong("""SELECT p.id, p.title, ts_rank(p.search_vector, q) AS score
+                says="Missing rows (5",
+                why="ascending: the worst matches first",
+            ),
+            Wrong(
+                """SELECT p.id, p.title, ts_rank(p.search_vector, q) AS score
                      FROM posts p, websearch_to_tsquery('english', 'index bloat') AS q
                      WHERE p.search_vector @@ q ORDER BY score DESC, p.id LIMIT 5""",
-                  says="Wrong column names", why="the task names the third column `rank`"),
-            Wrong("""SELECT p.id, p.title, ts_rank(to_tsvector('english', p.title || ' ' || p.content), q) AS rank
+                says="Wrong column names",
+                why="the task names the third column `rank`",
+            ),
+            Wrong(
+                """SELECT p.id, p.title, ts_rank(to_tsvector('english', p.title || ' ' || p.content), q) AS rank
                      FROM posts p, websearch_to_tsquery('english', 'index bloat') AS q
                      WHERE to_tsvector('english', p.title || ' ' || p.content) @@ q
                      ORDER BY rank DESC, p.id LIMIT 5""",
-                  says="'9 lessons from a year of index bloat', 0.61358976", why="recomputes an unweighted vector: other ranks, and no index can serve it"),
-            Wrong("""SELECT p.id, p.title, round(ts_rank(p.search_vector, q)::numeric, 2) AS rank
+                says="'9 lessons from a year of index bloat', 0.61358976",
+                why="recomputes an unweighted vector: other ranks, and no index can serve it",
+            ),
+            Wrong(
+                """SELECT p.id, p.title, round(ts_rank(p.search_vector, q)::numeric, 2) AS rank
                      FROM posts p, websearch_to_tsquery('english', 'index bloat') AS q
                      WHERE p.search_vector @@ q ORDER BY rank DESC, p.id LIMIT 5""",
-                  says="1.00)", why="rounds the score the task asks unrounded (and ties appear)"),
+                says="1.00)",
+                why="rounds the score the task asks unrounded (and ties appear)",
+            ),
         ],
         right=[
             """WITH q AS (SELECT websearch_to_tsquery('english', 'index bloat') AS query)
@@ -212,21 +236,36 @@ LIMIT 5
             "Two of the top tags are used by exactly as many posts: your ORDER BY needs a second key.",
         ),
         wrong=[
-            Wrong("""SELECT tag, count(*) AS posts FROM posts, unnest(tags) AS tag
+            Wrong(
+                """SELECT tag, count(*) AS posts FROM posts, unnest(tags) AS tag
                      GROUP BY tag ORDER BY posts DESC, tag LIMIT 5""",
-                  says="Unexpected rows (5, first 3 shown):\n      ('indexing', 1565)", why="forgets the filter: drafts are counted too"),
-            Wrong("""SELECT tag, count(*) AS posts FROM posts, unnest(tags) AS tag
+                says="Unexpected rows (5, first 3 shown):\n      ('indexing', 1565)",
+                why="forgets the filter: drafts are counted too",
+            ),
+            Wrong(
+                """SELECT tag, count(*) AS posts FROM posts, unnest(tags) AS tag
                      WHERE published_at IS NOT NULL GROUP BY tag ORDER BY posts DESC, tag DESC LIMIT 5""",
-                  says="order", why="breaks the tie the other way: 'news' and 'how-to' have the same count"),
-            Wrong("""SELECT tag, count(*) AS posts FROM posts, unnest(tags) AS tag
+                says="order",
+                why="breaks the tie the other way: 'news' and 'how-to' have the same count",
+            ),
+            Wrong(
+                """SELECT tag, count(*) AS posts FROM posts, unnest(tags) AS tag
                      WHERE published_at IS NOT NULL GROUP BY tag ORDER BY posts DESC LIMIT 5""",
-                  says="row 3 should be ('how-to', 1118)", why="no tie-breaker: 'how-to' and 'news' tie at 1,118"),
-            Wrong("""SELECT tag, count(*) AS n FROM posts, unnest(tags) AS tag
+                says="row 3 should be ('how-to', 1118)",
+                why="no tie-breaker: 'how-to' and 'news' tie at 1,118",
+            ),
+            Wrong(
+                """SELECT tag, count(*) AS n FROM posts, unnest(tags) AS tag
                      WHERE published_at IS NOT NULL GROUP BY tag ORDER BY n DESC, tag LIMIT 5""",
-                  says="Wrong column names", why="the task names the columns `tag` and `posts`"),
-            Wrong("""SELECT tag, count(DISTINCT author_id) AS posts FROM posts, unnest(tags) AS tag
+                says="Wrong column names",
+                why="the task names the columns `tag` and `posts`",
+            ),
+            Wrong(
+                """SELECT tag, count(DISTINCT author_id) AS posts FROM posts, unnest(tags) AS tag
                      WHERE published_at IS NOT NULL GROUP BY tag ORDER BY posts DESC, tag LIMIT 5""",
-                  says="('tutorial', 731)", why="counts authors, not posts"),
+                says="('tutorial', 731)",
+                why="counts authors, not posts",
+            ),
         ],
         right=[
             """SELECT t.tag, count(p.id) AS posts
@@ -253,26 +292,36 @@ and sorting the table: a B-tree on `email` that holds only the suspended users.
         # unusable for a moment (pg_index.indcheckxmin) while other sessions hold old snapshots.
         setup=[DROP_SUSPENDED_INDEXES, "VACUUM nb02.users"],
         reference="CREATE INDEX idx_users_suspended_email ON users (email) WHERE status = 'suspended'",
-        expect=[index_on("users", ["email"], partial="status = 'suspended'"),
-                uses_index(SUSPENDED_QUERY, table="users", no_sort=True)],
+        expect=[
+            index_on("users", ["email"], partial="status = 'suspended'"),
+            uses_index(SUSPENDED_QUERY, table="users", no_sort=True),
+        ],
         hints=(
             "A partial index ends with a WHERE clause: only rows that satisfy it are indexed.",
             "Key column: the one you sort by. Predicate: the one you filter on.",
             "CREATE INDEX some_name ON users (...) WHERE ...: fill in the key and the predicate.",
         ),
         wrong=[
-            Wrong("CREATE INDEX idx_users_suspended ON users (status) WHERE status = 'suspended'",
-                  says="Your index idx_users_suspended (status) WHERE",
-                  why="indexes the filter column: every entry has the same key, and the page still needs a sort"),
-            Wrong("CREATE INDEX idx_users_suspended ON users (email) WHERE status = 'active'",
-                  says="holds the rows WHERE",
-                  why="the predicate of the lesson's index, not of this page"),
-            Wrong("CREATE INDEX idx_users_suspended ON users (email)",
-                  says="Index idx_users_suspended (email) is on the right columns but has no WHERE clause",
-                  why="a full index: not the smallest, and a second copy of users_email_key"),
-            Wrong("CREATE INDEX idx_users_suspended ON users (status, email)",
-                  says="Your index idx_users_suspended (status, email)",
-                  why="serves the query, but holds every user: twenty times the index the page needs"),
+            Wrong(
+                "CREATE INDEX idx_users_suspended ON users (status) WHERE status = 'suspended'",
+                says="Your index idx_users_suspended (status) WHERE",
+                why="indexes the filter column: every entry has the same key, and the page still needs a sort",
+            ),
+            Wrong(
+                "CREATE INDEX idx_users_suspended ON users (email) WHERE status = 'active'",
+                says="holds the rows WHERE",
+                why="the predicate of the lesson's index, not of this page",
+            ),
+            Wrong(
+                "CREATE INDEX idx_users_suspended ON users (email)",
+                says="Index idx_users_suspended (email) is on the right columns but has no WHERE clause",
+                why="a full index: not the smallest, and a second copy of users_email_key",
+            ),
+            Wrong(
+                "CREATE INDEX idx_users_suspended ON users (status, email)",
+                says="Your index idx_users_suspended (status, email)",
+                why="serves the query, but holds every user: twenty times the index the page needs",
+            ),
         ],
         right=[
             "CREATE INDEX idx_users_suspended ON users (email) WHERE 'suspended' = status",

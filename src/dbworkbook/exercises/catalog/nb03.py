@@ -8,10 +8,11 @@ analyzed. The reference answers are computed on the same tables at check time. B
 ``setup`` of an index exercise drops the indexes that a previous answer may have left, so a
 placeholder never passes because of an earlier run.
 """
+
 from __future__ import annotations
 
 from ..core import Wrong
-from ..sql import SQLQuery, SQLState, index_on, uses_index
+from ..sql import SQLQuery, SQLState, uses_index
 
 # Drops every index on nb03.users whose first key column is created_at: the starting state of 03.1.
 DROP_CREATED_AT_INDEXES = """
@@ -81,15 +82,21 @@ table. Check it yourself with `print(wb.explain(pg, "..."))` before you ask for 
             "A plain B-tree on that column serves both the range and the ORDER BY: CREATE INDEX … ON users (…).",
         ],
         wrong=[
-            Wrong("CREATE INDEX users_signup_idx ON users (email, created_at)",
-                  says="Your index: users_signup_idx on nb03.users USING btree (email, created_at) (not used by the plan)",
-                  why="created_at second: the entries of one date are scattered over every e-mail"),
-            Wrong("CREATE INDEX users_signup_idx ON users (created_at) WHERE status = 'active'",
-                  says="not used by the plan",
-                  why="a partial index the report cannot use: it has no status condition"),
-            Wrong("CREATE INDEX users_signup_idx ON users (created_at) WHERE created_at < '2026-10-25'",
-                  says="does not use an index yet",
-                  why="a partial index whose rows are exactly the ones the report does not want"),
+            Wrong(
+                "CREATE INDEX users_signup_idx ON users (email, created_at)",
+                says="Your index: users_signup_idx on nb03.users USING btree (email, created_at) (not used by the plan)",
+                why="created_at second: the entries of one date are scattered over every e-mail",
+            ),
+            Wrong(
+                "CREATE INDEX users_signup_idx ON users (created_at) WHERE status = 'active'",
+                says="not used by the plan",
+                why="a partial index the report cannot use: it has no status condition",
+            ),
+            Wrong(
+                "CREATE INDEX users_signup_idx ON users (created_at) WHERE created_at < '2026-10-25'",
+                says="does not use an index yet",
+                why="a partial index whose rows are exactly the ones the report does not want",
+            ),
         ],
         right=[
             "CREATE INDEX users_signup_idx ON users (created_at DESC)",
@@ -121,15 +128,26 @@ Do not create an index: change the condition.
             "(included) up to the first instant of October — included or not?",
         ],
         wrong=[
-            Wrong("SELECT id, title FROM posts WHERE published_at > '2026-09-01' AND published_at < '2026-10-01'",
-                  says="Edge: 1 September 00:00", why="`>` leaves out a post published at the first instant of the month"),
-            Wrong("SELECT id, title FROM posts WHERE published_at BETWEEN '2026-09-01' AND '2026-09-30'",
-                  says="Edge: 30 September 18:00", why="the month ends a day early: '2026-09-30' is its midnight"),
-            Wrong("SELECT id, title FROM posts WHERE published_at BETWEEN '2026-09-01' AND '2026-10-01'",
-                  says="Edge: 1 October 00:00", why="BETWEEN includes both ends: October's first instant is counted"),
-            Wrong("SELECT id, title FROM posts WHERE published_at::date >= '2026-09-01' AND published_at::date < '2026-10-01'",
-                  says="The plan scans the whole table (Seq Scan on posts)",
-                  why="a cast on the column hides it from the index, like date_trunc did"),
+            Wrong(
+                "SELECT id, title FROM posts WHERE published_at > '2026-09-01' AND published_at < '2026-10-01'",
+                says="Edge: 1 September 00:00",
+                why="`>` leaves out a post published at the first instant of the month",
+            ),
+            Wrong(
+                "SELECT id, title FROM posts WHERE published_at BETWEEN '2026-09-01' AND '2026-09-30'",
+                says="Edge: 30 September 18:00",
+                why="the month ends a day early: '2026-09-30' is its midnight",
+            ),
+            Wrong(
+                "SELECT id, title FROM posts WHERE published_at BETWEEN '2026-09-01' AND '2026-10-01'",
+                says="Edge: 1 October 00:00",
+                why="BETWEEN includes both ends: October's first instant is counted",
+            ),
+            Wrong(
+                "SELECT id, title FROM posts WHERE published_at::date >= '2026-09-01' AND published_at::date < '2026-10-01'",
+                says="The plan scans the whole table (Seq Scan on posts)",
+                why="a cast on the column hides it from the index, like date_trunc did",
+            ),
         ],
         right=[
             "SELECT id, title FROM posts WHERE published_at < '2026-10-01' AND published_at >= '2026-09-01'",
@@ -161,20 +179,32 @@ WHERE author_id = (SELECT id FROM users WHERE email = 'john.goldwasser@Inbox.exa
             "Which count does not need any column of posts?",
         ],
         wrong=[
-            Wrong("""SELECT count(p.id) FROM posts p JOIN users u ON u.id = p.author_id
+            Wrong(
+                """SELECT count(p.id) FROM posts p JOIN users u ON u.id = p.author_id
                      WHERE u.email = 'john.goldwasser@Inbox.example' AND p.published_at IS NOT NULL""",
-                  says="The plan reads posts with", why="p.id is not in the covering index: the heap must be read"),
-            Wrong("""SELECT count(*) FROM posts
+                says="The plan reads posts with",
+                why="p.id is not in the covering index: the heap must be read",
+            ),
+            Wrong(
+                """SELECT count(*) FROM posts
                      WHERE author_id = (SELECT id FROM users WHERE email = 'john.goldwasser@Inbox.example')""",
-                  says="Missing row", why="forgets the filter: drafts are counted"),
-            Wrong("""SELECT count(*) FROM posts
+                says="Missing row",
+                why="forgets the filter: drafts are counted",
+            ),
+            Wrong(
+                """SELECT count(*) FROM posts
                      WHERE author_id = (SELECT id FROM users WHERE email = 'john.goldwasser@inbox.example')
                        AND published_at IS NOT NULL""",
-                  says="Missing row", why="e-mail compared in lower case: the column keeps the case it was written in"),
-            Wrong("""SELECT count(*) FROM posts p JOIN users u ON u.id = p.author_id
+                says="Missing row",
+                why="e-mail compared in lower case: the column keeps the case it was written in",
+            ),
+            Wrong(
+                """SELECT count(*) FROM posts p JOIN users u ON u.id = p.author_id
                      WHERE u.email = 'john.goldwasser@Inbox.example' AND p.published_at IS NOT NULL
                        AND p.content <> ''""",
-                  says="The plan reads posts with", why="content is not in the index: a heap visit for every entry"),
+                says="The plan reads posts with",
+                why="content is not in the index: a heap visit for every entry",
+            ),
         ],
         right=[
             """SELECT count(*) FROM posts p JOIN users u ON u.id = p.author_id
@@ -203,14 +233,21 @@ Create the index that lets this exact query use an index (like the guide's `idx_
             "Index the expression itself, written exactly as the query writes it: CREATE INDEX … ON users (…).",
         ],
         wrong=[
-            Wrong("CREATE INDEX idx_users_full_name ON users (full_name)",
-                  says="idx_users_full_name on nb03.users USING btree (full_name) (not used by the plan)",
-                  why="indexes the names as written; the query compares lower(full_name)"),
-            Wrong("CREATE INDEX idx_users_full_name ON users (upper(full_name))",
-                  says="(not used by the plan)", why="another expression than the query's"),
-            Wrong("CREATE INDEX idx_users_full_name ON users (lower(full_name)) WHERE status = 'active'",
-                  says="does not use an index yet",
-                  why="a partial index the query cannot prove it may use: it has no status condition"),
+            Wrong(
+                "CREATE INDEX idx_users_full_name ON users (full_name)",
+                says="idx_users_full_name on nb03.users USING btree (full_name) (not used by the plan)",
+                why="indexes the names as written; the query compares lower(full_name)",
+            ),
+            Wrong(
+                "CREATE INDEX idx_users_full_name ON users (upper(full_name))",
+                says="(not used by the plan)",
+                why="another expression than the query's",
+            ),
+            Wrong(
+                "CREATE INDEX idx_users_full_name ON users (lower(full_name)) WHERE status = 'active'",
+                says="does not use an index yet",
+                why="a partial index the query cannot prove it may use: it has no status condition",
+            ),
         ],
         right=[
             "CREATE INDEX idx_users_full_name ON users (lower(full_name), id)",

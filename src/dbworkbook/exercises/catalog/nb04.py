@@ -8,12 +8,13 @@ ties inside the top 10, a scheduled post, a root category with nothing published
 categories deeper than the guide's depth guard) with INSERTs in the check's own transaction, which
 is always rolled back; 04.4 works on its own table and a temporary copy of the recent posts.
 """
+
 from __future__ import annotations
 
 from .. import Wrong
 from ..sql import SQLQuery, SQLState, holds
 
-NOW = "TIMESTAMPTZ '2026-11-01 12:00:00+00'"   # the dataset's fixed now
+NOW = "TIMESTAMPTZ '2026-11-01 12:00:00+00'"  # the dataset's fixed now
 RECENT = f"published_at > {NOW} - INTERVAL '7 days'"
 FIRST_50 = "SELECT id FROM users ORDER BY created_at, id LIMIT 50"
 AUTHOR = "(SELECT id FROM users ORDER BY id LIMIT 1)"
@@ -33,12 +34,17 @@ $$
 
 
 def _post(title, published, *, views=5, featured=False, source="web", category="NULL", n=1):
-    meta = ('{"source": "%s", "featured": %s, "stats": {"views": %d, "likes": 0}}'
-            % (source, "true" if featured else "false", views))
+    meta = '{"source": "%s", "featured": %s, "stats": {"views": %d, "likes": 0}}' % (
+        source,
+        "true" if featured else "false",
+        views,
+    )
     created = published if published != "NULL" else f"{NOW} - INTERVAL '1 day'"
-    return (f"INSERT INTO posts (id, author_id, title, tags, metadata, category_id, published_at, created_at) "
-            f"SELECT gen_random_uuid(), {AUTHOR}, '{title}', '{{}}', '{meta}', {category}, {published}, {created} "
-            f"FROM generate_series(1, {n})")
+    return (
+        f"INSERT INTO posts (id, author_id, title, tags, metadata, category_id, published_at, created_at) "
+        f"SELECT gen_random_uuid(), {AUTHOR}, '{title}', '{{}}', '{meta}', {category}, {published}, {created} "
+        f"FROM generate_series(1, {n})"
+    )
 
 
 # --------------------------------------------------------------------------- 04.1
@@ -64,12 +70,18 @@ FEATURED_SETUP = [
     ENSURE_POSTS,
     # ties inside the top 10, each group inserted in the opposite order of the tie-breaker (title):
     # whatever order an untied sort leaves them in, it can hardly get all three groups right
-    *[_post(f"Tie {t} (planted)", f"{NOW} - INTERVAL '5 days'", views=50_000_000, featured=True, source="mobile")
-      for t in ("B", "A")],
-    *[_post(f"Tie {t} (planted)", f"{NOW} - INTERVAL '5 days'", views=40_000_000, featured=True, source="mobile")
-      for t in ("F", "E", "D", "C")],
-    *[_post(f"Tie {t} (planted)", f"{NOW} - INTERVAL '5 days'", views=30_000_000, featured=True, source="mobile")
-      for t in ("H", "G")],
+    *[
+        _post(f"Tie {t} (planted)", f"{NOW} - INTERVAL '5 days'", views=50_000_000, featured=True, source="mobile")
+        for t in ("B", "A")
+    ],
+    *[
+        _post(f"Tie {t} (planted)", f"{NOW} - INTERVAL '5 days'", views=40_000_000, featured=True, source="mobile")
+        for t in ("F", "E", "D", "C")
+    ],
+    *[
+        _post(f"Tie {t} (planted)", f"{NOW} - INTERVAL '5 days'", views=30_000_000, featured=True, source="mobile")
+        for t in ("H", "G")
+    ],
     _post("Nine million (planted)", f"{NOW} - INTERVAL '5 days'", views=9_000_000, featured=True, source="mobile"),
     _post("Featured, from the web (planted)", f"{NOW} - INTERVAL '5 days'", views=99_000_000, featured=True),
     _post("Mobile, not featured (planted)", f"{NOW} - INTERVAL '5 days'", views=98_000_000, source="mobile"),
@@ -83,8 +95,9 @@ LIMIT 10
 """
 
 # --------------------------------------------------------------------------- 04.3
-_CHAIN = ", ".join(f"({9200 + k}, 'Deep chain level {k} (planted)', {9200 + k - 1 if k > 1 else 1})"
-                   for k in range(1, 13))
+_CHAIN = ", ".join(
+    f"({9200 + k}, 'Deep chain level {k} (planted)', {9200 + k - 1 if k > 1 else 1})" for k in range(1, 13)
+)
 TREE_SETUP = [
     ENSURE_POSTS,
     "CREATE TEMP TABLE categories AS SELECT * FROM categories",
@@ -167,22 +180,33 @@ on the morning of the dataset's now, and one scheduled after it), in a transacti
             "the dataset's now does.",
         ),
         wrong=[
-            Wrong(MONTHS.replace("published_at >= TIMESTAMPTZ", "published_at > TIMESTAMPTZ"),
-                  says="Missing rows",
-                  why="`>` leaves out a post published at exactly 2026-01-01 00:00: January starts at that instant."),
-            Wrong(MONTHS.replace(f" AND published_at < {NOW}", ""),
-                  says="Unexpected rows",
-                  why="No upper bound: a post scheduled after the dataset's now is counted."),
-            Wrong(MONTHS.replace(f"published_at < {NOW}", "published_at < TIMESTAMPTZ '2026-11-01 00:00:00+00'"),
-                  says="Your query returns 10 rows",
-                  why="Ends at midnight: the posts of November 1 before the dataset's now (12:00) are missing."),
-            Wrong(MONTHS.replace("SUM(count(*)) OVER (ORDER BY date_trunc('month', published_at))",
-                                 "SUM(count(*)) OVER ()"),
-                  says="Missing rows",
-                  why="A window without ORDER BY is the whole result: every month gets the year's total."),
-            Wrong(MONTHS.replace("SUM(count(*)) OVER", "count(*) OVER"),
-                  says="Missing rows",
-                  why="count(*) OVER counts the grouped rows, i.e. the months, not the posts."),
+            Wrong(
+                MONTHS.replace("published_at >= TIMESTAMPTZ", "published_at > TIMESTAMPTZ"),
+                says="Missing rows",
+                why="`>` leaves out a post published at exactly 2026-01-01 00:00: January starts at that instant.",
+            ),
+            Wrong(
+                MONTHS.replace(f" AND published_at < {NOW}", ""),
+                says="Unexpected rows",
+                why="No upper bound: a post scheduled after the dataset's now is counted.",
+            ),
+            Wrong(
+                MONTHS.replace(f"published_at < {NOW}", "published_at < TIMESTAMPTZ '2026-11-01 00:00:00+00'"),
+                says="Your query returns 10 rows",
+                why="Ends at midnight: the posts of November 1 before the dataset's now (12:00) are missing.",
+            ),
+            Wrong(
+                MONTHS.replace(
+                    "SUM(count(*)) OVER (ORDER BY date_trunc('month', published_at))", "SUM(count(*)) OVER ()"
+                ),
+                says="Missing rows",
+                why="A window without ORDER BY is the whole result: every month gets the year's total.",
+            ),
+            Wrong(
+                MONTHS.replace("SUM(count(*)) OVER", "count(*) OVER"),
+                says="Missing rows",
+                why="count(*) OVER counts the grouped rows, i.e. the months, not the posts.",
+            ),
         ],
         right=[
             """WITH monthly AS (
@@ -225,23 +249,36 @@ from the web, a mobile post that is not featured), in a transaction it rolls bac
             "Two posts can have the same views: the task says how to order them; then keep 10.",
         ),
         wrong=[
-            Wrong(TOP_FEATURED.replace("ORDER BY views DESC, title", "ORDER BY views DESC"),
-                  says="wrong order",
-                  why="No tie-breaker: two posts with the same views come back in whatever order the sort leaves them."),
-            Wrong(TOP_FEATURED.replace("(metadata->'stats'->>'views')::int AS views",
-                                       "metadata->'stats'->>'views' AS views"),
-                  says="Unexpected rows",
-                  why="Sorted as text, '9480' comes before '50000000': the top 10 are the posts whose views start with 9."),
-            Wrong(TOP_FEATURED.replace("""'{"featured": true, "source": "mobile"}'""", """'{"featured": true}'"""),
-                  says="Featured, from the web (planted)",
-                  why="The source condition is missing."),
-            Wrong(TOP_FEATURED.replace("""'{"featured": true, "source": "mobile"}'""", """'{"source": "mobile"}'"""),
-                  says="Mobile, not featured (planted)",
-                  why="The featured condition is missing."),
-            Wrong(TOP_FEATURED.replace("""metadata @> '{"featured": true, "source": "mobile"}'""",
-                                       "metadata->>'source' = 'mobile' AND (metadata->>'featured')::boolean"),
-                  says="Seq Scan",
-                  why="The right rows, but `->>` comparisons are not what a GIN index on metadata serves."),
+            Wrong(
+                TOP_FEATURED.replace("ORDER BY views DESC, title", "ORDER BY views DESC"),
+                says="wrong order",
+                why="No tie-breaker: two posts with the same views come back in whatever order the sort leaves them.",
+            ),
+            Wrong(
+                TOP_FEATURED.replace(
+                    "(metadata->'stats'->>'views')::int AS views", "metadata->'stats'->>'views' AS views"
+                ),
+                says="Unexpected rows",
+                why="Sorted as text, '9480' comes before '50000000': the top 10 are the posts whose views start with 9.",
+            ),
+            Wrong(
+                TOP_FEATURED.replace("""'{"featured": true, "source": "mobile"}'""", """'{"featured": true}'"""),
+                says="Featured, from the web (planted)",
+                why="The source condition is missing.",
+            ),
+            Wrong(
+                TOP_FEATURED.replace("""'{"featured": true, "source": "mobile"}'""", """'{"source": "mobile"}'"""),
+                says="Mobile, not featured (planted)",
+                why="The featured condition is missing.",
+            ),
+            Wrong(
+                TOP_FEATURED.replace(
+                    """metadata @> '{"featured": true, "source": "mobile"}'""",
+                    "metadata->>'source' = 'mobile' AND (metadata->>'featured')::boolean",
+                ),
+                says="Seq Scan",
+                why="The right rows, but `->>` comparisons are not what a GIN index on metadata serves.",
+            ),
         ],
         right=[
             """SELECT title, (metadata->'stats'->'views')::int AS views FROM posts
@@ -279,15 +316,26 @@ only a draft under it, a chain 12 levels deep), in a transaction it rolls back.
             "does `count(*)` count on a row that found no post?",
         ),
         wrong=[
-            Wrong(TREE_INNER, says="Planted root, nothing published",
-                  why="An inner join drops the roots with no published post: they must appear with 0."),
-            Wrong(TREE_POSTS.replace("count(p.id)", "count(*)"), says="Planted root, nothing published",
-                  why="count(*) counts the categories found by the LEFT JOIN even when no post matched."),
-            Wrong(TREE_POSTS.replace("LEFT JOIN posts p ON p.category_id = t.id AND p.published_at IS NOT NULL",
-                                     "LEFT JOIN posts p ON p.category_id = t.id"),
-                  says="Planted root, nothing published",
-                  why="The published filter is missing: drafts are counted."),
-            Wrong("""WITH RECURSIVE tree AS (
+            Wrong(
+                TREE_INNER,
+                says="Planted root, nothing published",
+                why="An inner join drops the roots with no published post: they must appear with 0.",
+            ),
+            Wrong(
+                TREE_POSTS.replace("count(p.id)", "count(*)"),
+                says="Planted root, nothing published",
+                why="count(*) counts the categories found by the LEFT JOIN even when no post matched.",
+            ),
+            Wrong(
+                TREE_POSTS.replace(
+                    "LEFT JOIN posts p ON p.category_id = t.id AND p.published_at IS NOT NULL",
+                    "LEFT JOIN posts p ON p.category_id = t.id",
+                ),
+                says="Planted root, nothing published",
+                why="The published filter is missing: drafts are counted.",
+            ),
+            Wrong(
+                """WITH RECURSIVE tree AS (
                          SELECT id, name AS root, 0 AS depth FROM categories WHERE parent_id IS NULL
                          UNION ALL
                          SELECT c.id, t.root, t.depth + 1 FROM categories c JOIN tree t ON c.parent_id = t.id
@@ -295,15 +343,18 @@ only a draft under it, a chain 12 levels deep), in a transaction it rolls back.
                      SELECT t.root AS name, count(p.id) AS posts FROM tree t
                      LEFT JOIN posts p ON p.category_id = t.id AND p.published_at IS NOT NULL
                      GROUP BY t.root""",
-                  says="Technology",
-                  why="The guide's depth guard cuts the tree at depth 10: the post 12 levels down is not counted."),
-            Wrong("""SELECT r.name, count(p.id) AS posts
+                says="Technology",
+                why="The guide's depth guard cuts the tree at depth 10: the post 12 levels down is not counted.",
+            ),
+            Wrong(
+                """SELECT r.name, count(p.id) AS posts
                      FROM categories r
                      LEFT JOIN categories c ON c.id = r.id OR c.parent_id = r.id
                      LEFT JOIN posts p ON p.category_id = c.id AND p.published_at IS NOT NULL
                      WHERE r.parent_id IS NULL GROUP BY r.name""",
-                  says="Missing rows",
-                  why="Without recursion only the root and its direct children are counted."),
+                says="Missing rows",
+                why="Without recursion only the root and its direct children are counted.",
+            ),
         ],
         right=[
             """WITH RECURSIVE up AS (
@@ -349,23 +400,31 @@ one post planted exactly 7 days before now (outside the window, since it is stri
         setup=TALLY_SETUP,
         reference=UPSERT,
         expect=[
-            holds(f"""SELECT NOT EXISTS (
+            holds(
+                f"""SELECT NOT EXISTS (
                         SELECT author_id, count(*)::int FROM posts WHERE {RECENT} GROUP BY author_id
                         EXCEPT SELECT author_id, posts FROM author_tally)""",
-                  "Some authors who published in the last 7 days are missing from author_tally, "
-                  "or have the wrong count (their count replaces the outdated 999, it is not added to it)."),
-            holds(f"SELECT count(*) = 50 FROM author_tally WHERE author_id IN ({FIRST_50})",
-                  "The 50 rows that were already in author_tally must stay: update them, don't delete them."),
-            holds(f"""SELECT coalesce(bool_and(t.posts = 999), true) FROM author_tally t
+                "Some authors who published in the last 7 days are missing from author_tally, "
+                "or have the wrong count (their count replaces the outdated 999, it is not added to it).",
+            ),
+            holds(
+                f"SELECT count(*) = 50 FROM author_tally WHERE author_id IN ({FIRST_50})",
+                "The 50 rows that were already in author_tally must stay: update them, don't delete them.",
+            ),
+            holds(
+                f"""SELECT coalesce(bool_and(t.posts = 999), true) FROM author_tally t
                       JOIN posts p ON p.author_id = t.author_id AND p.title = '{EDGE_TITLE}'""",
-                  "The author whose only post was published exactly 7 days before now got a new count: "
-                  "that post is not in the window (`published_at >` is strict), so their row keeps 999."),
-            holds(f"""SELECT NOT EXISTS (
+                "The author whose only post was published exactly 7 days before now got a new count: "
+                "that post is not in the window (`published_at >` is strict), so their row keeps 999.",
+            ),
+            holds(
+                f"""SELECT NOT EXISTS (
                         SELECT 1 FROM author_tally
                         WHERE author_id NOT IN (SELECT author_id FROM posts WHERE {RECENT})
                           AND (posts <> 999 OR author_id NOT IN ({FIRST_50})))""",
-                  "author_tally has rows for authors who did not publish in the last 7 days "
-                  "(or changed their count): leave those rows alone and add no others."),
+                "author_tally has rows for authors who did not publish in the last 7 days "
+                "(or changed their count): leave those rows alone and add no others.",
+            ),
         ],
         hints=(
             "Start from `SELECT author_id, count(*) FROM posts WHERE ... GROUP BY author_id`.",
@@ -373,30 +432,42 @@ one post planted exactly 7 days before now (outside the window, since it is stri
             "`ON CONFLICT (...) DO UPDATE SET ...`: the row you tried to insert is called `EXCLUDED`.",
         ),
         wrong=[
-            Wrong(UPSERT.replace("published_at >", "published_at >="),
-                  says="exactly 7 days before now",
-                  why="`>=` takes in a post published exactly on the window's edge."),
-            Wrong(UPSERT.replace("DO UPDATE SET posts = EXCLUDED.posts", "DO NOTHING"),
-                  says="have the wrong count",
-                  why="DO NOTHING leaves the 999 of the authors already in the table."),
-            Wrong(UPSERT.replace("SET posts = EXCLUDED.posts", "SET posts = author_tally.posts + EXCLUDED.posts"),
-                  says="not added to it",
-                  why="Adds the new count to the outdated one instead of replacing it."),
-            Wrong(["TRUNCATE author_tally",
-                   UPSERT.replace("ON CONFLICT (author_id) DO UPDATE SET posts = EXCLUDED.posts", "")],
-                  says="must stay",
-                  why="Emptying the table first loses the rows of the authors who did not publish this week."),
-            Wrong(f"""INSERT INTO author_tally (author_id, posts)
+            Wrong(
+                UPSERT.replace("published_at >", "published_at >="),
+                says="exactly 7 days before now",
+                why="`>=` takes in a post published exactly on the window's edge.",
+            ),
+            Wrong(
+                UPSERT.replace("DO UPDATE SET posts = EXCLUDED.posts", "DO NOTHING"),
+                says="have the wrong count",
+                why="DO NOTHING leaves the 999 of the authors already in the table.",
+            ),
+            Wrong(
+                UPSERT.replace("SET posts = EXCLUDED.posts", "SET posts = author_tally.posts + EXCLUDED.posts"),
+                says="not added to it",
+                why="Adds the new count to the outdated one instead of replacing it.",
+            ),
+            Wrong(
+                [
+                    "TRUNCATE author_tally",
+                    UPSERT.replace("ON CONFLICT (author_id) DO UPDATE SET posts = EXCLUDED.posts", ""),
+                ],
+                says="must stay",
+                why="Emptying the table first loses the rows of the authors who did not publish this week.",
+            ),
+            Wrong(
+                f"""INSERT INTO author_tally (author_id, posts)
                       SELECT author_id, 1 FROM posts WHERE {RECENT}
                       ON CONFLICT (author_id) DO UPDATE SET posts = author_tally.posts + 1""",
-                  says="cannot affect row a second time",
-                  why="One row per post: the same author conflicts twice in one statement (aggregate first)."),
+                says="cannot affect row a second time",
+                why="One row per post: the same author conflicts twice in one statement (aggregate first).",
+            ),
         ],
         right=[
             f"""INSERT INTO author_tally AS t (author_id, posts)
                 SELECT author_id, count(*) FROM posts WHERE {RECENT} GROUP BY 1
                 ON CONFLICT ON CONSTRAINT author_tally_pkey DO UPDATE SET posts = excluded.posts""",
-            f"""WITH recent AS (
+            """WITH recent AS (
                     SELECT author_id, count(*)::int AS n FROM posts
                     WHERE published_at > TIMESTAMPTZ '2026-10-25 12:00:00+00' GROUP BY author_id)
                 INSERT INTO author_tally SELECT author_id, n FROM recent

@@ -8,13 +8,14 @@ that must run in one step (``atomic``), and scenarios, starting states in which 
 shows its bug (a counter whose TTL is already running, a lock that someone else now holds, a
 request exactly on the window's boundary). Beside each exercise: its red-team data.
 """
+
 from __future__ import annotations
 
 from ..core import Wrong
 from ..redisdb import RedisTask, atomic, expires, key_is, max_round_trips, redis_holds
 
 SLIDING_KEY = "ratelimit:sliding:42"
-SLIDING_TIMES = [1000, 1100, 1200, 1300, 2000, 2100, 2150, 2250]   # 2000 and 2100: exactly 1,000 ms after 1000, 1100
+SLIDING_TIMES = [1000, 1100, 1200, 1300, 2000, 2100, 2150, 2250]  # 2000 and 2100: exactly 1,000 ms after 1000, 1100
 SLIDING_KEPT = [2000.0, 2100.0, 2250.0]
 
 RELEASE_LOCK_SCRIPT = """
@@ -45,12 +46,18 @@ if allowed then return 1 else return 0 end
 """
 
 RATE_WHY = "a crash between them leaves ratelimit:42 without a TTL, and user 42 locked out for good"
-RELEASE_WHY = ("in between, the lock can expire and be taken by someone else, whose lock the DEL then frees: "
-               "compare and delete in one script")
-EXTEND_WHY = ("in between, the lock can expire and pass to someone else, whose lock you then extend: "
-              "compare and extend in one script")
-SLIDING_WHY = ("between counting and adding, a concurrent request can count the same entries: both are "
-               "allowed and the limit is exceeded")
+RELEASE_WHY = (
+    "in between, the lock can expire and be taken by someone else, whose lock the DEL then frees: "
+    "compare and delete in one script"
+)
+EXTEND_WHY = (
+    "in between, the lock can expire and pass to someone else, whose lock you then extend: "
+    "compare and extend in one script"
+)
+SLIDING_WHY = (
+    "between counting and adding, a concurrent request can count the same entries: both are "
+    "allowed and the limit is exceeded"
+)
 
 
 def _count_request(r):
@@ -127,23 +134,30 @@ def _rate_plain_pipeline(r):
 
 
 def _rate_lua(r):
-    return r.eval("local n = redis.call('INCR', KEYS[1]) "
-                  "if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end "
-                  "return n", 1, "ratelimit:42", 60) <= 5
+    return (
+        r.eval(
+            "local n = redis.call('INCR', KEYS[1]) "
+            "if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end "
+            "return n",
+            1,
+            "ratelimit:42",
+            60,
+        )
+        <= 5
+    )
 
 
 def _rate_lua_nx(r):
-    script = r.register_script("local n = redis.call('INCR', KEYS[1]) "
-                               "redis.call('EXPIRE', KEYS[1], 60, 'NX') return n")
+    script = r.register_script("local n = redis.call('INCR', KEYS[1]) redis.call('EXPIRE', KEYS[1], 60, 'NX') return n")
     return script(keys=["ratelimit:42"]) <= 5
 
 
 def _rate_raw_commands(r):
-    with r.pipeline() as pipe:          # transaction=True is redis-py's default
+    with r.pipeline() as pipe:  # transaction=True is redis-py's default
         pipe.execute_command("INCR", "ratelimit:42")
         pipe.execute_command("EXPIRE", "ratelimit:42", 60, "NX")
         replies = pipe.execute()
-    return 5 >= replies[0]
+    return replies[0] <= 5
 
 
 # ---------------------------------------------------------------- 09.2 red team
@@ -192,9 +206,15 @@ def _release_watch(r):
 
 
 def _release_one_script_both_keys(r):
-    return r.eval("local out = {} for i, key in ipairs(KEYS) do "
-                  "if redis.call('GET', key) == ARGV[1] then out[i] = redis.call('DEL', key) else out[i] = 0 end "
-                  "end return out", 2, "lock:invoice:7", "lock:invoice:8", "token-A")
+    return r.eval(
+        "local out = {} for i, key in ipairs(KEYS) do "
+        "if redis.call('GET', key) == ARGV[1] then out[i] = redis.call('DEL', key) else out[i] = 0 end "
+        "end return out",
+        2,
+        "lock:invoice:7",
+        "lock:invoice:8",
+        "token-A",
+    )
 
 
 # ---------------------------------------------------------------- 09.3 red team
@@ -219,14 +239,15 @@ def _extend_with_acquire(r):
 
 
 def _extend_with_expire_seconds(r):
-    script = ("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('EXPIRE', KEYS[1], 30) "
-              "else return 0 end")
+    script = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('EXPIRE', KEYS[1], 30) else return 0 end"
     return [r.eval(script, 1, key, "token-A") for key in ("lock:report", "lock:export")]
 
 
 def _extend_set_xx_in_script(r):
-    script = ("if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end "
-              "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'XX') return 1")
+    script = (
+        "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end "
+        "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'XX') return 1"
+    )
     extend = r.register_script(script)
     return [extend(keys=[key], args=["token-A", 30000]) for key in ("lock:report", "lock:export")]
 
@@ -305,8 +326,10 @@ EXERCISES = [
         ),
         reference=_count_request,
         expect=[key_is("ratelimit:42", "4"), expires("ratelimit:42", min=59, max=60)],
-        behaviour=[atomic("INCR", "EXPIRE", why=RATE_WHY),
-                   max_round_trips(1, why="MULTI/EXEC sends both commands in one round trip")],
+        behaviour=[
+            atomic("INCR", "EXPIRE", why=RATE_WHY),
+            max_round_trips(1, why="MULTI/EXEC sends both commands in one round trip"),
+        ],
         scenarios=[
             ("the counter's TTL is already running (30 s left)", ["EXPIRE ratelimit:42 30"]),
             ("this request reaches the limit (the counter is at 4)", ["SET ratelimit:42 4 EX 30"]),
@@ -321,18 +344,36 @@ EXERCISES = [
             "redis-py, `expire()` takes it as a keyword. Queue it after the `INCR` in the same transaction.",
         ],
         wrong=[
-            Wrong(_rate_two_round_trips, says="INCR and EXPIRE ran as two separate commands",
-                  why="Two round trips: a crash between them is the very bug the task repairs."),
-            Wrong(_rate_plain_pipeline, says="INCR and EXPIRE ran as two separate commands",
-                  why="A pipeline without MULTI is one round trip, not one atomic step."),
-            Wrong(_rate_resets_ttl, says="ratelimit:42 expires in 60 s; expected 30 s",
-                  why="EXPIRE without NX restarts a running window on every request."),
-            Wrong(_rate_the_guides, says="ratelimit:42 has no TTL",
-                  why="The guide's `if current == 1` never repairs a counter that lost its TTL."),
-            Wrong(_rate_set_nx, says="ratelimit:42 has no TTL",
-                  why="The lesson's SET NX EX fix starts new windows but skips an existing key without TTL."),
-            Wrong(_rate_off_by_one, says="Your answer returned False; expected True",
-                  why="`<` instead of `<=`: the request that reaches the limit is refused."),
+            Wrong(
+                _rate_two_round_trips,
+                says="INCR and EXPIRE ran as two separate commands",
+                why="Two round trips: a crash between them is the very bug the task repairs.",
+            ),
+            Wrong(
+                _rate_plain_pipeline,
+                says="INCR and EXPIRE ran as two separate commands",
+                why="A pipeline without MULTI is one round trip, not one atomic step.",
+            ),
+            Wrong(
+                _rate_resets_ttl,
+                says="ratelimit:42 expires in 60 s; expected 30 s",
+                why="EXPIRE without NX restarts a running window on every request.",
+            ),
+            Wrong(
+                _rate_the_guides,
+                says="ratelimit:42 has no TTL",
+                why="The guide's `if current == 1` never repairs a counter that lost its TTL.",
+            ),
+            Wrong(
+                _rate_set_nx,
+                says="ratelimit:42 has no TTL",
+                why="The lesson's SET NX EX fix starts new windows but skips an existing key without TTL.",
+            ),
+            Wrong(
+                _rate_off_by_one,
+                says="Your answer returned False; expected True",
+                why="`<` instead of `<=`: the request that reaches the limit is refused.",
+            ),
         ],
         right=[_rate_lua, _rate_lua_nx, _rate_raw_commands],
     ),
@@ -360,14 +401,22 @@ EXERCISES = [
             "a callable that takes `keys=[...]` and `args=[...]`; call it once per lock.",
         ],
         wrong=[
-            Wrong(_release_get_then_del, says="GET and DEL ran as three separate commands",
-                  why="Compare in Python, delete afterwards: the classic check-then-act race."),
-            Wrong(_release_plain_del, says="Missing keys",
-                  why="A plain DEL frees someone else's lock."),
-            Wrong(_release_multi, says="Missing keys",
-                  why="A MULTI cannot branch on the GET: the DEL runs whatever the lock holds."),
-            Wrong(_release_no_compare_script, says="Missing keys",
-                  why="A script that deletes without comparing is atomic and still wrong."),
+            Wrong(
+                _release_get_then_del,
+                says="GET and DEL ran as three separate commands",
+                why="Compare in Python, delete afterwards: the classic check-then-act race.",
+            ),
+            Wrong(_release_plain_del, says="Missing keys", why="A plain DEL frees someone else's lock."),
+            Wrong(
+                _release_multi,
+                says="Missing keys",
+                why="A MULTI cannot branch on the GET: the DEL runs whatever the lock holds.",
+            ),
+            Wrong(
+                _release_no_compare_script,
+                says="Missing keys",
+                why="A script that deletes without comparing is atomic and still wrong.",
+            ),
         ],
         right=[_release_watch, _release_one_script_both_keys],
     ),
@@ -392,14 +441,26 @@ EXERCISES = [
             "holds someone else's id. Pass the id and the TTL as `args`.",
         ],
         wrong=[
-            Wrong(_extend_get_then_pexpire, says="GET and PEXPIRE ran as",
-                  why="Compare in Python, extend afterwards: the lock may have changed hands in between."),
-            Wrong(_extend_everyone, says="lock:export expires too late",
-                  why="Extends every lock, someone else's included."),
-            Wrong(_extend_seconds_as_ms, says="lock:report expires too late",
-                  why="EXPIRE takes seconds: 30,000 s instead of 30 s."),
-            Wrong(_extend_with_acquire, says="lock:report expires too soon",
-                  why="Reuses the acquire (SET … NX PX): NX refuses, since the key exists, so nothing is extended."),
+            Wrong(
+                _extend_get_then_pexpire,
+                says="GET and PEXPIRE ran as",
+                why="Compare in Python, extend afterwards: the lock may have changed hands in between.",
+            ),
+            Wrong(
+                _extend_everyone,
+                says="lock:export expires too late",
+                why="Extends every lock, someone else's included.",
+            ),
+            Wrong(
+                _extend_seconds_as_ms,
+                says="lock:report expires too late",
+                why="EXPIRE takes seconds: 30,000 s instead of 30 s.",
+            ),
+            Wrong(
+                _extend_with_acquire,
+                says="lock:report expires too soon",
+                why="Reuses the acquire (SET … NX PX): NX refuses, since the key exists, so nothing is extended.",
+            ),
         ],
         right=[_extend_with_expire_seconds, _extend_set_xx_in_script],
     ),
@@ -421,8 +482,11 @@ EXERCISES = [
         compare_return=True,
         expect=[
             expires(SLIDING_KEY, max=1),
-            redis_holds(_allowed_scores, f"{SLIDING_KEY} should end with the three requests it allowed last "
-                                         f"(scores {', '.join(f'{s:g}' for s in SLIDING_KEPT)}), and nothing it rejected."),
+            redis_holds(
+                _allowed_scores,
+                f"{SLIDING_KEY} should end with the three requests it allowed last "
+                f"(scores {', '.join(f'{s:g}' for s in SLIDING_KEPT)}), and nothing it rejected.",
+            ),
         ],
         behaviour=[atomic("ZCARD", "ZADD", why=SLIDING_WHY)],
         hints=[
@@ -432,14 +496,22 @@ EXERCISES = [
             "return 1 or 0 (a Lua `false` reaches Python as `None`).",
         ],
         wrong=[
-            Wrong(_sliding_in_python, says="ZCARD and ZADD ran as",
-                  why="Count in one round trip, add in another: two concurrent requests both get in."),
-            Wrong(_sliding_counts_rejected, says="Your answer returned",
-                  why="The lesson's policy: rejected requests are logged and keep the client locked out."),
-            Wrong(_sliding_keeps_the_boundary, says="Your answer returned",
-                  why="An exclusive bound keeps a request exactly 1,000 ms old in the window (off by one)."),
-            Wrong(_sliding_no_expiry, says="has no TTL",
-                  why="Forgets PEXPIRE: an idle client's log stays forever."),
+            Wrong(
+                _sliding_in_python,
+                says="ZCARD and ZADD ran as",
+                why="Count in one round trip, add in another: two concurrent requests both get in.",
+            ),
+            Wrong(
+                _sliding_counts_rejected,
+                says="Your answer returned",
+                why="The lesson's policy: rejected requests are logged and keep the client locked out.",
+            ),
+            Wrong(
+                _sliding_keeps_the_boundary,
+                says="Your answer returned",
+                why="An exclusive bound keeps a request exactly 1,000 ms old in the window (off by one).",
+            ),
+            Wrong(_sliding_no_expiry, says="has no TTL", why="Forgets PEXPIRE: an idle client's log stays forever."),
         ],
         right=[_sliding_exclusive_bound, _sliding_eval_each],
     ),

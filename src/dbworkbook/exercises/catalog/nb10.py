@@ -5,6 +5,7 @@ lesson's keys afterwards. Pub/Sub channels are server-wide: the exercises use `n
 A stream's state, as the checks compare it, includes its consumer groups (pending count, last
 delivered ID), so an entry left unacknowledged shows. Beside each exercise: its red-team data.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,7 +22,7 @@ def _round_trip(r):
     sub = r.pubsub()
     try:
         sub.subscribe(ALERTS)
-        sub.get_message(timeout=2)                      # wait for the subscribe confirmation
+        sub.get_message(timeout=2)  # wait for the subscribe confirmation
         r.publish(ALERTS, json.dumps({"level": "warn", "msg": "disk 91%"}))
         deadline = time.monotonic() + 2
         while time.monotonic() < deadline:
@@ -47,7 +48,7 @@ def _crashed_consumer(r):
     r.xadd("jobs", {"job": "resize:2"}, id="2-0")
     r.xadd("jobs", {"job": "email:7"}, id="3-0")
     r.xgroup_create("jobs", "workers", id="0")
-    r.xreadgroup("workers", "crashed", {"jobs": ">"}, count=2)     # ... and never acknowledges
+    r.xreadgroup("workers", "crashed", {"jobs": ">"}, count=2)  # ... and never acknowledges
 
 
 def _rescue(r):
@@ -62,7 +63,7 @@ def _rescue(r):
 def _publish_first(r):
     sub = r.pubsub()
     try:
-        r.publish(ALERTS, json.dumps(ALERT))           # nobody listens yet: the message is gone
+        r.publish(ALERTS, json.dumps(ALERT))  # nobody listens yet: the message is gone
         sub.subscribe(ALERTS)
         message = sub.get_message(ignore_subscribe_messages=True, timeout=1)
         message = message or sub.get_message(ignore_subscribe_messages=True, timeout=1)
@@ -82,7 +83,7 @@ def _raw_text(r):
         while time.monotonic() < deadline:
             message = sub.get_message(timeout=0.1)
             if message:
-                return message["data"]                # the JSON text, not decoded
+                return message["data"]  # the JSON text, not decoded
         return None
     finally:
         sub.close()
@@ -93,7 +94,7 @@ def _the_confirmation(r):
     try:
         sub.subscribe(ALERTS)
         r.publish(ALERTS, json.dumps(ALERT))
-        return sub.get_message(timeout=2)             # the subscribe confirmation, not the event
+        return sub.get_message(timeout=2)  # the subscribe confirmation, not the event
     finally:
         sub.close()
 
@@ -114,7 +115,7 @@ def _numsub_then_listen(r):
     sub = r.pubsub()
     try:
         sub.subscribe(ALERTS)
-        while r.pubsub_numsub(ALERTS)[0][1] == 0:     # subscribed, as the server sees it
+        while r.pubsub_numsub(ALERTS)[0][1] == 0:  # subscribed, as the server sees it
             time.sleep(0.01)
         r.publish(ALERTS, json.dumps(ALERT))
         for message in sub.listen():
@@ -191,7 +192,7 @@ def _billing_atomic_per_entry(r):
     r.xgroup_create("payments", "billing", id="0", mkstream=False)
     [[_stream, entries]] = r.xreadgroup("billing", "worker-1", {"payments": ">"})
     for entry_id, fields in entries:
-        with r.pipeline(transaction=True) as pipe:      # add and acknowledge together
+        with r.pipeline(transaction=True) as pipe:  # add and acknowledge together
             pipe.hincrby("totals", "sum", int(fields["amount"]))
             pipe.xack("payments", "billing", entry_id)
             pipe.execute()
@@ -259,14 +260,16 @@ EXERCISES = [
         title="Round-trip an event through Pub/Sub",
         task=(
             f"Write `def answer(r):` that subscribes a `PubSub` (`r.pubsub()`) to `{ALERTS}`, waits until "
-            "the subscription is confirmed, publishes the event `{\"level\": \"warn\", \"msg\": \"disk 91%\"}` "
+            'the subscription is confirmed, publishes the event `{"level": "warn", "msg": "disk 91%"}` '
             "as JSON on that channel, and returns the event **as the subscriber receives it, decoded** "
             "(a dict), or `None` if nothing arrives within 2 seconds. Close the `PubSub` at the end."
         ),
         reference=_round_trip,
         compare_return=True,
-        expect=[uses("SUBSCRIBE", why="the event must reach a subscriber of the channel"),
-                uses("PUBLISH", why="the event is sent with PUBLISH")],
+        expect=[
+            uses("SUBSCRIBE", why="the event must reach a subscriber of the channel"),
+            uses("PUBLISH", why="the event is sent with PUBLISH"),
+        ],
         hints=[
             "The first `get_message(timeout=...)` after `subscribe` returns the confirmation "
             "(`type` = `subscribe`): publish only after it.",
@@ -274,14 +277,20 @@ EXERCISES = [
             "`message` arrives, and decode its `data` (it is the JSON text you published).",
         ],
         wrong=[
-            Wrong(_publish_first, says="Your answer returned None",
-                  why="Publishes before subscribing: Pub/Sub keeps nothing, the event is lost."),
-            Wrong(_raw_text, says="Your answer returned '{\"level\"",
-                  why="Returns the JSON text instead of decoding it."),
-            Wrong(_the_confirmation, says="'type': 'subscribe'",
-                  why="Takes the subscribe confirmation for the event."),
-            Wrong(_wrong_channel, says="Your answer returned None",
-                  why="Subscribes to a different channel name (channels match exactly)."),
+            Wrong(
+                _publish_first,
+                says="Your answer returned None",
+                why="Publishes before subscribing: Pub/Sub keeps nothing, the event is lost.",
+            ),
+            Wrong(
+                _raw_text, says='Your answer returned \'{"level"', why="Returns the JSON text instead of decoding it."
+            ),
+            Wrong(_the_confirmation, says="'type': 'subscribe'", why="Takes the subscribe confirmation for the event."),
+            Wrong(
+                _wrong_channel,
+                says="Your answer returned None",
+                why="Subscribes to a different channel name (channels match exactly).",
+            ),
         ],
         right=[_numsub_then_listen, _handler_thread],
     ),
@@ -298,8 +307,13 @@ EXERCISES = [
         ),
         reference=_billing,
         compare_return=True,
-        expect=[uses("XREADGROUP", why="only a read through the group (XREADGROUP) is tracked and can be "
-                                       "acknowledged; XREAD and XRANGE bypass the group")],
+        expect=[
+            uses(
+                "XREADGROUP",
+                why="only a read through the group (XREADGROUP) is tracked and can be "
+                "acknowledged; XREAD and XRANGE bypass the group",
+            )
+        ],
         hints=[
             "`r.xgroup_create('payments', 'billing', id='0')`: `0` means from the beginning, `$` only new entries.",
             "`r.xreadgroup('billing', 'worker-1', {'payments': '>'})` returns `[[stream, [(id, fields), ...]]]`.",
@@ -307,14 +321,22 @@ EXERCISES = [
             "amount), then acknowledge the entry's ID with `XACK`.",
         ],
         wrong=[
-            Wrong(_billing_new_entries_only, says="Missing keys",
-                  why="Creates the group at `$`: it only sees entries added later, so nothing is summed."),
-            Wrong(_billing_no_ack, says="Your answer returned 3; expected 0",
-                  why="Forgets XACK: every entry stays pending and would be redelivered."),
-            Wrong(_billing_without_the_group, says="never sent XREADGROUP",
-                  why="Reads with XREAD: the group never delivers anything, so nothing can be acknowledged."),
-            Wrong(_billing_one_entry, says="totals is hash",
-                  why="Reads one entry (COUNT 1) and stops."),
+            Wrong(
+                _billing_new_entries_only,
+                says="Missing keys",
+                why="Creates the group at `$`: it only sees entries added later, so nothing is summed.",
+            ),
+            Wrong(
+                _billing_no_ack,
+                says="Your answer returned 3; expected 0",
+                why="Forgets XACK: every entry stays pending and would be redelivered.",
+            ),
+            Wrong(
+                _billing_without_the_group,
+                says="never sent XREADGROUP",
+                why="Reads with XREAD: the group never delivers anything, so nothing can be acknowledged.",
+            ),
+            Wrong(_billing_one_entry, says="totals is hash", why="Reads one entry (COUNT 1) and stops."),
         ],
         right=[_billing_one_at_a_time, _billing_atomic_per_entry],
     ),
@@ -338,14 +360,26 @@ EXERCISES = [
             "`XREADGROUP … >` would hand out the *undelivered* entry instead: that is not a rescue.",
         ],
         wrong=[
-            Wrong(_rescue_new_entries, says="Your answer returned ['3-0']",
-                  why="XREADGROUP > hands out the undelivered entry; the crashed consumer's stay pending."),
-            Wrong(_rescue_without_ack, says="jobs is stream",
-                  why="Processes the entries but never acknowledges them: they stay pending."),
-            Wrong(_rescue_too_idle, says="Your answer returned []",
-                  why="A production idle threshold (60 s): the entries are not idle long enough to be claimed."),
-            Wrong(_rescue_everything, says="Your answer returned ['1-0', '2-0', '3-0']",
-                  why="Walks the whole stream with XRANGE: processes the undelivered entry too."),
+            Wrong(
+                _rescue_new_entries,
+                says="Your answer returned ['3-0']",
+                why="XREADGROUP > hands out the undelivered entry; the crashed consumer's stay pending.",
+            ),
+            Wrong(
+                _rescue_without_ack,
+                says="jobs is stream",
+                why="Processes the entries but never acknowledges them: they stay pending.",
+            ),
+            Wrong(
+                _rescue_too_idle,
+                says="Your answer returned []",
+                why="A production idle threshold (60 s): the entries are not idle long enough to be claimed.",
+            ),
+            Wrong(
+                _rescue_everything,
+                says="Your answer returned ['1-0', '2-0', '3-0']",
+                why="Walks the whole stream with XRANGE: processes the undelivered entry too.",
+            ),
         ],
         right=[_rescue_with_xclaim, _rescue_in_pages],
     ),

@@ -15,6 +15,7 @@ Each check brings its own starting state, so it runs the same before, during or 
 Red-team data (``wrong=`` / ``right=``) sits beside each declaration; see
 ``tests_after_notebooks/test_red_team.py``.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,14 +27,18 @@ from ..redisdb import RedisTask, atomic, expires, max_round_trips, never, persis
 from ..sql import SQLState, plan_nodes
 
 # --------------------------------------------------------------------------- 11.1 (PostgreSQL)
-CATEGORY = 52           # "Cryptography": the category with the most published posts
-CATEGORY_PAGE = ("SELECT id, title, published_at FROM nb11.posts "
-                 f"WHERE category_id = {CATEGORY} AND published_at IS NOT NULL "
-                 "ORDER BY published_at DESC LIMIT 20")
+CATEGORY = 52  # "Cryptography": the category with the most published posts
+CATEGORY_PAGE = (
+    "SELECT id, title, published_at FROM nb11.posts "
+    f"WHERE category_id = {CATEGORY} AND published_at IS NOT NULL "
+    "ORDER BY published_at DESC LIMIT 20"
+)
 
 POST_BY_ID = "SELECT title, published_at FROM nb11.posts WHERE id = '59eb1377-8679-4be4-a614-20ef6e4c8e2b'"
-AUTHOR_LATEST = ("SELECT title, published_at FROM nb11.posts WHERE author_id = 'c9c072cc-339d-4b97-b497-b21f3bc06c31' "
-                 "ORDER BY created_at DESC LIMIT 20")
+AUTHOR_LATEST = (
+    "SELECT title, published_at FROM nb11.posts WHERE author_id = 'c9c072cc-339d-4b97-b497-b21f3bc06c31' "
+    "ORDER BY created_at DESC LIMIT 20"
+)
 
 # The lesson's copy (same statement as in the notebook), made here when the schema has none yet.
 COPY_POSTS = """
@@ -74,7 +79,7 @@ END $$;
 
 
 @dataclass
-class _served_in_order:  # noqa: N801 - reads as a phrase in the declaration
+class _served_in_order:
     """``query`` reads posts through an index that leads with ``leading``, with no Seq Scan and no Sort."""
 
     query: str
@@ -95,24 +100,36 @@ class _served_in_order:  # noqa: N801 - reads as a phrase in the declaration
         used = [n["Index Name"] for n in nodes if n.get("Index Name")]
         if any(self._first_column(conn, name) == self.leading for name in used):
             if any(n.get("Node Type") in ("Sort", "Incremental Sort") for n in nodes):
-                return ("The plan finds the category's posts through your index but still sorts them: "
-                        "add published_at as the index's second column, so the posts come out newest first.")
+                return (
+                    "The plan finds the category's posts through your index but still sorts them: "
+                    "add published_at as the index's second column, so the posts come out newest first."
+                )
             return None
-        candidates = [name for (name,) in conn.execute(
-            "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-            "WHERE i.indrelid = 'nb11.posts'::regclass ORDER BY c.relname").fetchall()
-            if self._first_column(conn, name) == self.leading]
+        candidates = [
+            name
+            for (name,) in conn.execute(
+                "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "WHERE i.indrelid = 'nb11.posts'::regclass ORDER BY c.relname"
+            ).fetchall()
+            if self._first_column(conn, name) == self.leading
+        ]
         if candidates:
-            return (f"Index {candidates[0]} starts with {self.leading}, but the planner does not use it: it cannot "
-                    "hand out the posts in published_at order, so another plan looks cheaper. Add published_at "
-                    "as its second column.")
+            return (
+                f"Index {candidates[0]} starts with {self.leading}, but the planner does not use it: it cannot "
+                "hand out the posts in published_at order, so another plan looks cheaper. Add published_at "
+                "as its second column."
+            )
         if any(n.get("Node Type") == "Seq Scan" for n in nodes):
-            return (f"The category page still reads the whole table (Seq Scan on posts): it needs an index that "
-                    f"starts with {self.leading}.")
+            return (
+                f"The category page still reads the whole table (Seq Scan on posts): it needs an index that "
+                f"starts with {self.leading}."
+            )
         walked = [n["Index Name"] for n in nodes if n.get("Filter") and n.get("Index Name")]
         if walked:
-            return (f"The category page walks {walked[0]} and filters out every post of another category "
-                    f"(Rows Removed by Filter): it needs an index that starts with {self.leading}.")
+            return (
+                f"The category page walks {walked[0]} and filters out every post of another category "
+                f"(Rows Removed by Filter): it needs an index that starts with {self.leading}."
+            )
         return f"The category page does not use an index yet: it needs an index that starts with {self.leading}."
 
 
@@ -143,7 +160,7 @@ def _is_status_completed(pfe) -> bool:
 
 
 @dataclass
-class _product_orders_index:  # noqa: N801
+class _product_orders_index:
     """An index whose keys are the two equality fields (either order), then createdAt — or, partial on
     status "completed", items.sku then createdAt."""
 
@@ -153,31 +170,42 @@ class _product_orders_index:  # noqa: N801
             fields = list(ix["key"].keys())
             if set(fields[:2]) == {"items.sku", "status"} and fields[2:3] == ["createdAt"]:
                 return None
-            if _is_status_completed(dict(ix.get("partialFilterExpression") or {})) and fields[:2] == ["items.sku", "createdAt"]:
+            if _is_status_completed(dict(ix.get("partialFilterExpression") or {})) and fields[:2] == [
+                "items.sku",
+                "createdAt",
+            ]:
                 return None
         for ix in indexes:
             fields = list(ix["key"].keys())
             stray = [f for f in fields[:3] if f not in QUERY_FIELDS]
             if stray:
-                return (f"Index {ix['name']} has the key {stray[0]!r}, which the query never uses: the product's "
-                        "SKU sits inside the items array, at the path items.sku.")
+                return (
+                    f"Index {ix['name']} has the key {stray[0]!r}, which the query never uses: the product's "
+                    "SKU sits inside the items array, at the path items.sku."
+                )
             if fields[0] == "createdAt":
-                return (f"Index {ix['name']} starts with the sort field: the equality fields (items.sku, status) "
-                        "go first, or MongoDB walks every order by date.")
+                return (
+                    f"Index {ix['name']} starts with the sort field: the equality fields (items.sku, status) "
+                    "go first, or MongoDB walks every order by date."
+                )
             if "createdAt" not in fields:
-                return (f"Index {ix['name']} finds the orders but not in date order: add createdAt after the "
-                        "two equality fields, so MongoDB does not sort them in memory.")
+                return (
+                    f"Index {ix['name']} finds the orders but not in date order: add createdAt after the "
+                    "two equality fields, so MongoDB does not sort them in memory."
+                )
             if set(fields[:2]) != {"items.sku", "status"}:
-                return (f"Index {ix['name']} has the keys {', '.join(fields)}: the two equality fields "
-                        "(items.sku and status) come first, then the sort field createdAt (ESR).")
+                return (
+                    f"Index {ix['name']} has the keys {', '.join(fields)}: the two equality fields "
+                    "(items.sku and status) come first, then the sort field createdAt (ESR)."
+                )
         return "No index on items.sku, status and createdAt yet."
 
 
 # --------------------------------------------------------------------------- 11.3 and 11.4 (Redis)
 TTL_SETUP = [
-    "SET cache:user:1 '{\"name\": \"Ada\"}'",
-    "SET cache:user:2 '{\"name\": \"Grace\"}'",
-    "SET cache:user:3 '{\"name\": \"Alan\"}' EX 60",
+    'SET cache:user:1 \'{"name": "Ada"}\'',
+    'SET cache:user:2 \'{"name": "Grace"}\'',
+    'SET cache:user:3 \'{"name": "Alan"}\' EX 60',
     "SET cache:page:home '<html>home</html>'",
     "SET cache:page:pricing '<html>pricing</html>'",
     "ZADD views 12 post:1 40 post:2",
@@ -188,11 +216,11 @@ TTL_SETUP = [
 def _ttl_backfill(r):
     with r.pipeline(transaction=False) as pipe:
         for key in r.scan_iter(match="cache:*", count=1000):
-            pipe.expire(key, 3600, nx=True)     # only keys that have no TTL yet
+            pipe.expire(key, 3600, nx=True)  # only keys that have no TTL yet
         return sum(pipe.execute())
 
 
-def _ttl_backfill_cursor(r):                    # right: an explicit SCAN cursor loop
+def _ttl_backfill_cursor(r):  # right: an explicit SCAN cursor loop
     changed, cursor = 0, 0
     with r.pipeline(transaction=False) as pipe:
         while True:
@@ -205,7 +233,7 @@ def _ttl_backfill_cursor(r):                    # right: an explicit SCAN cursor
     return changed
 
 
-def _ttl_backfill_ask_first(r):                 # right: ask the TTLs in one pipeline, set them in another
+def _ttl_backfill_ask_first(r):  # right: ask the TTLs in one pipeline, set them in another
     keys = list(r.scan_iter(match="cache:*"))
     with r.pipeline(transaction=False) as pipe:
         for key in keys:
@@ -217,39 +245,39 @@ def _ttl_backfill_ask_first(r):                 # right: ask the TTLs in one pip
     return len(without)
 
 
-def _ttl_no_nx(r):                              # wrong: resets the running TTL of cache:user:3
+def _ttl_no_nx(r):  # wrong: resets the running TTL of cache:user:3
     with r.pipeline(transaction=False) as pipe:
         for key in r.scan_iter(match="cache:*"):
             pipe.expire(key, 3600)
         return sum(pipe.execute())
 
 
-def _ttl_users_only(r):                         # wrong: a pattern too narrow
+def _ttl_users_only(r):  # wrong: a pattern too narrow
     with r.pipeline(transaction=False) as pipe:
         for key in r.scan_iter(match="cache:user:*"):
             pipe.expire(key, 3600, nx=True)
         return sum(pipe.execute())
 
 
-def _ttl_every_key(r):                          # wrong: no MATCH, the data gets a TTL too
+def _ttl_every_key(r):  # wrong: no MATCH, the data gets a TTL too
     with r.pipeline(transaction=False) as pipe:
         for key in r.scan_iter():
             pipe.expire(key, 3600, nx=True)
         return sum(pipe.execute())
 
 
-def _ttl_with_keys(r):                          # wrong: KEYS blocks the server while it walks every key
+def _ttl_with_keys(r):  # wrong: KEYS blocks the server while it walks every key
     with r.pipeline(transaction=False) as pipe:
         for key in r.keys("cache:*"):
             pipe.expire(key, 3600, nx=True)
         return sum(pipe.execute())
 
 
-def _ttl_one_by_one(r):                         # wrong: one round trip per key
+def _ttl_one_by_one(r):  # wrong: one round trip per key
     return sum(bool(r.expire(key, 3600, nx=True)) for key in r.scan_iter(match="cache:*"))
 
 
-def _ttl_counts_scanned(r):                     # wrong: returns how many keys it saw
+def _ttl_counts_scanned(r):  # wrong: returns how many keys it saw
     keys = list(r.scan_iter(match="cache:*"))
     with r.pipeline(transaction=False) as pipe:
         for key in keys:
@@ -264,7 +292,7 @@ BLOB_SETUP = [("SET", BLOB_KEY, json.dumps(VIEWS_BLOB))]
 
 
 @dataclass
-class _migrated_without_loss:  # noqa: N801
+class _migrated_without_loss:
     """Only ``views`` is left, a sorted set holding every count the blob held when it was deleted."""
 
     def verify(self, outcome) -> str | None:
@@ -287,17 +315,17 @@ class _migrated_without_loss:  # noqa: N801
 
 
 def _blob_to_zset(r):
-    def migrate(pipe):                               # runs again if the blob changes before EXEC
+    def migrate(pipe):  # runs again if the blob changes before EXEC
         views = json.loads(pipe.get("stats:views"))  # a read under WATCH
         pipe.multi()
         pipe.zadd("views", views)
         pipe.delete("stats:views")
 
-    r.transaction(migrate, "stats:views")            # WATCH stats:views ... MULTI ... EXEC, retried
+    r.transaction(migrate, "stats:views")  # WATCH stats:views ... MULTI ... EXEC, retried
     return r.zrange("views", 0, 2, desc=True, withscores=True)
 
 
-def _blob_watch_loop(r):                        # right: the WATCH loop written out
+def _blob_watch_loop(r):  # right: the WATCH loop written out
     import redis
 
     while True:
@@ -322,12 +350,12 @@ return redis.call('DEL', KEYS[1])
 """
 
 
-def _blob_lua(r):                               # right: one script, atomic on the server
+def _blob_lua(r):  # right: one script, atomic on the server
     r.eval(MIGRATE_LUA, 2, "stats:views", "views")
     return r.zrange("views", -3, -1, withscores=True)[::-1]
 
 
-def _blob_two_steps(r):                         # wrong: the DEL after the EXEC, as a second step
+def _blob_two_steps(r):  # wrong: the DEL after the EXEC, as a second step
     def migrate(pipe):
         views = json.loads(pipe.get("stats:views"))
         pipe.multi()
@@ -338,7 +366,7 @@ def _blob_two_steps(r):                         # wrong: the DEL after the EXEC,
     return r.zrange("views", 0, 2, desc=True, withscores=True)
 
 
-def _blob_get_outside_multi(r):                 # wrong: GET outside MULTI, no WATCH
+def _blob_get_outside_multi(r):  # wrong: GET outside MULTI, no WATCH
     views = json.loads(r.get("stats:views"))
     with r.pipeline(transaction=True) as pipe:
         pipe.zadd("views", views)
@@ -347,7 +375,7 @@ def _blob_get_outside_multi(r):                 # wrong: GET outside MULTI, no W
     return r.zrange("views", 0, 2, desc=True, withscores=True)
 
 
-def _blob_forgets_del(r):                       # wrong: the blob stays
+def _blob_forgets_del(r):  # wrong: the blob stays
     def migrate(pipe):
         views = json.loads(pipe.get("stats:views"))
         pipe.multi()
@@ -357,7 +385,7 @@ def _blob_forgets_del(r):                       # wrong: the blob stays
     return r.zrange("views", 0, 2, desc=True, withscores=True)
 
 
-def _blob_ascending(r):                         # wrong: ZRANGE without REV gives the least viewed
+def _blob_ascending(r):  # wrong: ZRANGE without REV gives the least viewed
     def migrate(pipe):
         views = json.loads(pipe.get("stats:views"))
         pipe.multi()
@@ -368,7 +396,7 @@ def _blob_ascending(r):                         # wrong: ZRANGE without REV give
     return r.zrange("views", 0, 2, withscores=True)
 
 
-def _blob_top3_in_python(r):                    # wrong: ties come out in insertion order, not as ZRANGE REV
+def _blob_top3_in_python(r):  # wrong: ties come out in insertion order, not as ZRANGE REV
     result = {}
 
     def migrate(pipe):
@@ -382,7 +410,7 @@ def _blob_top3_in_python(r):                    # wrong: ties come out in insert
     return [(m, float(s)) for m, s in sorted(result.items(), key=lambda kv: kv[1], reverse=True)[:3]]
 
 
-def _blob_into_hash(r):                         # wrong: a hash cannot rank
+def _blob_into_hash(r):  # wrong: a hash cannot rank
     def migrate(pipe):
         views = json.loads(pipe.get("stats:views"))
         pipe.multi()
@@ -408,8 +436,10 @@ EXERCISES = [
             "Drafts are never asked for, so a partial index is welcome but not required; the index name is yours."
         ),
         setup=["CREATE SCHEMA IF NOT EXISTS nb11", COPY_POSTS, DROP_CATEGORY_INDEXES, ANALYZE_IF_NEVER],
-        reference=("CREATE INDEX idx_posts_category_published ON nb11.posts (category_id, published_at DESC) "
-                   "WHERE published_at IS NOT NULL"),
+        reference=(
+            "CREATE INDEX idx_posts_category_published ON nb11.posts (category_id, published_at DESC) "
+            "WHERE published_at IS NOT NULL"
+        ),
         expect=[_served_in_order(CATEGORY_PAGE, "category_id")],
         hints=[
             "The category page is the one: its plan filters on category_id and sorts on published_at.",
@@ -418,14 +448,26 @@ EXERCISES = [
             "CREATE INDEX ... ON nb11.posts (<the equality column>, <the sort column> DESC) WHERE ... — fill in the names.",
         ],
         wrong=[
-            Wrong("CREATE INDEX idx_posts_category ON nb11.posts (category_id)",
-                  says="second column", why="indexes the WHERE but not the ORDER BY: the Sort stays"),
-            Wrong("CREATE INDEX idx_posts_cat ON nb11.posts (category_id, created_at DESC)",
-                  says="published_at as", why="the wrong date column: created_at is not what the page orders by"),
-            Wrong("CREATE INDEX idx_posts_published_category ON nb11.posts (published_at DESC, category_id)",
-                  says="starts with category_id", why="column order reversed: the sort column first"),
-            Wrong("CREATE INDEX idx_posts_author_latest ON nb11.posts (author_id, created_at DESC)",
-                  says="needs an index that starts with category_id", why="fixed the wrong statement: the author's page is not the slow one here"),
+            Wrong(
+                "CREATE INDEX idx_posts_category ON nb11.posts (category_id)",
+                says="second column",
+                why="indexes the WHERE but not the ORDER BY: the Sort stays",
+            ),
+            Wrong(
+                "CREATE INDEX idx_posts_cat ON nb11.posts (category_id, created_at DESC)",
+                says="published_at as",
+                why="the wrong date column: created_at is not what the page orders by",
+            ),
+            Wrong(
+                "CREATE INDEX idx_posts_published_category ON nb11.posts (published_at DESC, category_id)",
+                says="starts with category_id",
+                why="column order reversed: the sort column first",
+            ),
+            Wrong(
+                "CREATE INDEX idx_posts_author_latest ON nb11.posts (author_id, created_at DESC)",
+                says="needs an index that starts with category_id",
+                why="fixed the wrong statement: the author's page is not the slow one here",
+            ),
         ],
         right=[
             "CREATE INDEX idx_posts_category_published ON nb11.posts (category_id, published_at)",
@@ -440,7 +482,7 @@ EXERCISES = [
         title="Index the orders of a product the way the query asks",
         task=(
             "The shop's back office shows a product's latest completed orders:\n\n"
-            "`orders.find({\"items.sku\": \"BK-PG-001\", \"status\": \"completed\"}).sort({\"createdAt\": -1}).limit(20)`\n\n"
+            '`orders.find({"items.sku": "BK-PG-001", "status": "completed"}).sort({"createdAt": -1}).limit(20)`\n\n'
             "and `explain()` reports a `COLLSCAN` over all 10,000 orders. Write `def answer(coll):` that "
             "creates the one compound index matching this query pattern (equality fields, then the sort "
             "field), on `nb11_orders`. The index name is yours."
@@ -454,20 +496,33 @@ EXERCISES = [
             "coll.create_index([(<equality field>, 1), (<equality field>, 1), (<sort field>, <its direction>)])",
         ],
         wrong=[
-            Wrong(lambda coll: coll.create_index([("createdAt", -1), ("items.sku", 1), ("status", 1)]),
-                  says="starts with the sort field", why="sort field first: ESR not applied"),
-            Wrong(lambda coll: coll.create_index([("items.sku", 1), ("status", 1)]),
-                  says="not in date order", why="equality fields only: the SORT stays in memory"),
-            Wrong(lambda coll: coll.create_index([("items.sku", 1), ("createdAt", -1), ("status", 1)]),
-                  says="come first", why="the sort field between the two equality fields"),
-            Wrong(lambda coll: coll.create_index([("sku", 1), ("status", 1), ("createdAt", -1)]),
-                  says="items.sku", why="wrong field path: the SKU lives inside the items array"),
+            Wrong(
+                lambda coll: coll.create_index([("createdAt", -1), ("items.sku", 1), ("status", 1)]),
+                says="starts with the sort field",
+                why="sort field first: ESR not applied",
+            ),
+            Wrong(
+                lambda coll: coll.create_index([("items.sku", 1), ("status", 1)]),
+                says="not in date order",
+                why="equality fields only: the SORT stays in memory",
+            ),
+            Wrong(
+                lambda coll: coll.create_index([("items.sku", 1), ("createdAt", -1), ("status", 1)]),
+                says="come first",
+                why="the sort field between the two equality fields",
+            ),
+            Wrong(
+                lambda coll: coll.create_index([("sku", 1), ("status", 1), ("createdAt", -1)]),
+                says="items.sku",
+                why="wrong field path: the SKU lives inside the items array",
+            ),
         ],
         right=[
             lambda coll: coll.create_index([("status", 1), ("items.sku", 1), ("createdAt", -1)]),
             lambda coll: coll.create_index([("items.sku", 1), ("status", 1), ("createdAt", 1)], name="by_product"),
-            lambda coll: coll.create_index([("items.sku", 1), ("createdAt", -1)],
-                                           partialFilterExpression={"status": "completed"}),
+            lambda coll: coll.create_index(
+                [("items.sku", 1), ("createdAt", -1)], partialFilterExpression={"status": "completed"}
+            ),
         ],
     ),
     RedisTask(
@@ -482,10 +537,16 @@ EXERCISES = [
             "and send the `EXPIRE`s in one pipeline."
         ),
         reference=_ttl_backfill,
-        expect=[expires("cache:user:1", min=3590, max=3600), expires("cache:page:home", min=3590, max=3600),
-                expires("cache:user:3", max=60), persistent("views"), persistent("user:1"), returns(4),
-                never("KEYS", why="KEYS walks the whole keyspace in one command that blocks the server: use SCAN"),
-                max_round_trips(3, why="one EXPIRE per round trip: queue them in one pipeline")],
+        expect=[
+            expires("cache:user:1", min=3590, max=3600),
+            expires("cache:page:home", min=3590, max=3600),
+            expires("cache:user:3", max=60),
+            persistent("views"),
+            persistent("user:1"),
+            returns(4),
+            never("KEYS", why="KEYS walks the whole keyspace in one command that blocks the server: use SCAN"),
+            max_round_trips(3, why="one EXPIRE per round trip: queue them in one pipeline"),
+        ],
         compare_return=True,
         hints=[
             "`r.scan_iter(match='cache:*', count=1000)` walks the keys without blocking the server.",
@@ -495,8 +556,11 @@ EXERCISES = [
             "keys changed.",
         ],
         wrong=[
-            Wrong(_ttl_no_nx, says="cache:user:3 expires too late",
-                  why="EXPIRE without NX resets a running TTL (60 s became an hour)"),
+            Wrong(
+                _ttl_no_nx,
+                says="cache:user:3 expires too late",
+                why="EXPIRE without NX resets a running TTL (60 s became an hour)",
+            ),
             Wrong(_ttl_users_only, says="cache:page:home has no TTL", why="a MATCH pattern too narrow"),
             Wrong(_ttl_every_key, says="views expires", why="no MATCH: data keys got a TTL and will vanish"),
             Wrong(_ttl_counts_scanned, says="returned 5", why="counts the keys seen, not the keys changed"),
@@ -510,7 +574,7 @@ EXERCISES = [
         title="Move a JSON blob of counters into a sorted set, without losing a view",
         setup=BLOB_SETUP,
         task=(
-            "`stats:views` holds a JSON object of view counts (`{\"post:1\": 12, ...}`) that the old app still "
+            '`stats:views` holds a JSON object of view counts (`{"post:1": 12, ...}`) that the old app still '
             "rewrites on every view. Write `def answer(r):` that moves the counts into the sorted set `views` "
             "(member = post, score = views) and deletes `stats:views`, reading the blob and writing both in "
             "**one atomic step** — a view the old app counts between your read and your writes must not be "
@@ -518,9 +582,16 @@ EXERCISES = [
         ),
         reference=_blob_to_zset,
         compare_state=False,
-        expect=[_migrated_without_loss(),
-                atomic("GET", "ZADD", "DEL", why="a view the old app counts between your GET and your EXEC is lost: "
-                       "WATCH stats:views before reading it (and retry when EXEC fails), or do it all in one Lua script")],
+        expect=[
+            _migrated_without_loss(),
+            atomic(
+                "GET",
+                "ZADD",
+                "DEL",
+                why="a view the old app counts between your GET and your EXEC is lost: "
+                "WATCH stats:views before reading it (and retry when EXEC fails), or do it all in one Lua script",
+            ),
+        ],
         compare_return=True,
         hints=[
             "`json.loads(...)` of the blob gives a dict member → score, which `zadd('views', mapping)` takes as is.",
@@ -530,14 +601,23 @@ EXERCISES = [
             "redis-py spells REV as `desc=True`.",
         ],
         wrong=[
-            Wrong(_blob_get_outside_multi, says="WATCH stats:views before reading it",
-                  why="GET outside MULTI without WATCH: an increment arriving before EXEC is overwritten"),
-            Wrong(_blob_two_steps, says="separate",
-                  why="ZADD and DEL in two steps: a crash between them leaves both the blob and the set"),
+            Wrong(
+                _blob_get_outside_multi,
+                says="WATCH stats:views before reading it",
+                why="GET outside MULTI without WATCH: an increment arriving before EXEC is overwritten",
+            ),
+            Wrong(
+                _blob_two_steps,
+                says="separate",
+                why="ZADD and DEL in two steps: a crash between them leaves both the blob and the set",
+            ),
             Wrong(_blob_forgets_del, says="stats:views still exists", why="the blob is left behind"),
             Wrong(_blob_ascending, says="your answer returned", why="ZRANGE without REV: the least viewed first"),
-            Wrong(_blob_top3_in_python, says="your answer returned",
-                  why="a sort in Python keeps ties in insertion order (post:2 before post:4)"),
+            Wrong(
+                _blob_top3_in_python,
+                says="your answer returned",
+                why="a sort in Python keeps ties in insertion order (post:2 before post:4)",
+            ),
             Wrong(_blob_into_hash, says="expected a zset", why="a hash holds counts but cannot rank them"),
         ],
         right=[_blob_watch_loop, _blob_lua],
