@@ -1,0 +1,3 @@
+"""Lesson helpers for mongodb: see dbworkbook.lessons."""
+
+from __future__ import annotations
