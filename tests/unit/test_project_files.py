@@ -12,7 +12,7 @@ import yaml
 from dbworkbook import settings
 from dbworkbook.servers.postgres import SERVER_SETTINGS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _pyproject_deps() -> list[str]:

@@ -17,7 +17,7 @@ import pytest
 
 from dbworkbook import book
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 HAVE_JB = importlib.util.find_spec("jupyter_book") is not None
 needs_jb = pytest.mark.skipif(

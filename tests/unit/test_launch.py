@@ -20,7 +20,7 @@ import jsonschema
 
 from dbworkbook.workbook import FIRST_NOTEBOOK
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEVCONTAINER = ROOT / ".devcontainer" / "devcontainer.json"
 SCHEMA = ROOT / "tests" / "schemas" / "devContainer.base.schema.json"
 BINDER = ROOT / "binder"

@@ -14,7 +14,7 @@ from pathlib import Path
 from dbworkbook import estimate, instructors
 from dbworkbook.exercises.catalog import notebooks as catalogs
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_guide_is_up_to_date():

@@ -16,7 +16,7 @@ from dbworkbook import workbook
 from dbworkbook.exercises.catalog import all_exercises
 from dbworkbook.exercises.core import render_answer
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 MIN_FINGERPRINT = 30
 

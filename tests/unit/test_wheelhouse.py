@@ -17,7 +17,7 @@ import pytest
 
 from dbworkbook import wheelhouse
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _pypi_reachable() -> bool:
