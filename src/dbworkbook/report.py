@@ -78,7 +78,7 @@ def build(progress_data: dict | None = None, learner: str | None = None) -> dict
     recorded = recorded if isinstance(recorded, dict) else {}
     catalogs = notebooks()
     names = progress._notebook_names()
-    # Notebooks with recorded entries but no catalog here (the demo exercises, an older catalog)
+    # Notebooks with recorded entries but no catalog here (a registered catalog's, an older catalog's)
     # still appear, with what the progress file knows about them.
     extra: dict[str, list[str]] = {}
     for ex_id, e in recorded.items():

@@ -72,7 +72,7 @@ def test_lesson_outputs_kept_exercise_outputs_cleared(generated):
         ref = json.loads((NOTEBOOKS / path.name).read_text())
         assert len(nb["cells"]) == len(ref["cells"])
         kept = 0
-        for cell, ref_cell in zip(nb["cells"], ref["cells"]):
+        for cell, ref_cell in zip(nb["cells"], ref["cells"], strict=True):
             if cell["cell_type"] != "code":
                 continue
             if workbook.is_exercise_cell(ref_cell):

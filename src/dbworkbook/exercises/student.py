@@ -261,7 +261,7 @@ def verify_student_edition(source_dir="notebooks", *, catalogs=None) -> list[str
     each ``solution`` cell follows an ``exercise("NN.k")`` call naming a declared exercise, its
     student placeholder fails, and its own source (run on its own: solution cells must be
     self-contained) passes; every exercise of catalog nbNN is used in notebook NN.
-    ``catalogs`` limits the catalogs checked (default: every ``nbNN``; ``["demo"]``: the examples).
+    ``catalogs`` limits the catalogs checked (default: every ``nbNN``; ``["demo"]``: the tests' registered examples).
     Returns one line per notebook/catalog checked; raises AssertionError listing every problem.
     """
     import nbformat
@@ -270,9 +270,9 @@ def verify_student_edition(source_dir="notebooks", *, catalogs=None) -> list[str
 
     problems: list[str] = []
     report: list[str] = []
-    everything = notebooks(include_demo=True)
+    everything = notebooks(include_registered=True)
     if catalogs is None:
-        catalogs = {nb: items for nb, items in everything.items() if nb != "demo"}
+        catalogs = notebooks()
     else:
         catalogs = {nb: everything.get(nb, []) for nb in catalogs}
     for nb_id, exercises in catalogs.items():
