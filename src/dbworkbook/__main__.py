@@ -16,7 +16,9 @@ lab [--edition workbook|reference] [JUPYTER ARGS]
 lab-settings     this environment's JupyterLab settings (no news prompt, no update check)
 student          write the student edition to a folder of your choice (no update rule)
 times [--markdown]  estimated minutes per notebook: core path and everything
-test [ARGS]      unit tests + every notebook under nbval (starts and stops the servers)
+test [ARGS]      the linters, then every test and notebook under nbval (starts and stops the servers)
+lint             ruff check, ruff format --check and mypy (the dev extra)
+nbval [PATHS]    notebooks under nbval with the suite's flags (servers up and seeded)
 """
 
 from __future__ import annotations
@@ -180,6 +182,20 @@ def cmd_test(args) -> int:
     return run(args.pytest_args)
 
 
+def cmd_lint(args) -> int:
+    from .testrun import lint
+
+    return lint()
+
+
+def cmd_nbval(args) -> int:
+    from .testrun import run_nbval
+
+    paths = [a for a in args.pytest_args if not a.startswith("-")]
+    extra = [a for a in args.pytest_args if a.startswith("-")]
+    return run_nbval(paths or None, extra)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m dbworkbook", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -212,6 +228,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("test", help="run unit tests and every notebook (starts/stops servers)")
     p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra pytest arguments")
     p.set_defaults(func=cmd_test)
+    sub.add_parser("lint", help="ruff check, ruff format --check and mypy").set_defaults(func=cmd_lint)
+    p = sub.add_parser("nbval", help="notebooks under nbval with the test suite's flags (servers up)")
+    p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="notebooks (default: notebooks/) and pytest flags")
+    p.set_defaults(func=cmd_nbval)
     sub.add_parser("workbook", help="create or update workbook/ (the learner's edition)").set_defaults(
         func=cmd_workbook
     )

@@ -476,7 +476,7 @@ def read_page(path: Path) -> _PageText:
 
 
 def answer_fingerprints(min_len: int = 30) -> dict:
-    """{exercise id: [normalised pieces of its reference answer]} (as tests/test_workbook.py builds them)."""
+    """{exercise id: [normalised pieces of its reference answer]} (as tests/unit/test_workbook.py builds them)."""
     from dbworkbook.exercises.catalog import all_exercises
     from dbworkbook.exercises.core import render_answer
 

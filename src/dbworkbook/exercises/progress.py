@@ -14,7 +14,7 @@ damaged file costs the record, not the learner's notebook.
         "attempts": 3, "hints_shown": 1, "revealed_at": null, "passed_after_reveal": false,
         "first_attempt_at": "...", "first_passed_at": "...", "last_checked_at": "..."}}}
 
-The rules (tested in tests/test_progress.py):
+The rules (tested in tests/integration/test_progress.py):
   * "done" means the learner's answer **passes now**: ``passed`` is the outcome of the latest
     check, so a later failing check makes it not done; ``make reset`` clears ``passed`` for the
     notebooks whose objects it dropped (see ``invalidate``). Attempts, hints and reveals are kept.
