@@ -140,7 +140,7 @@ def book_notebook(nb: dict, name: str, hints: dict | None = None) -> tuple[dict,
         meta.pop("execution", None)
         if cell.get("cell_type") == "code":
             if "# NBVAL_IGNORE_OUTPUT" in src:
-                src = "\n".join(l for l in src.split("\n") if l.strip() != "# NBVAL_IGNORE_OUTPUT")
+                src = "\n".join(ln for ln in src.split("\n") if ln.strip() != "# NBVAL_IGNORE_OUTPUT")
                 cell["source"] = src
             if SOLUTION_TAG in tags:
                 meta["tags"] = [t for t in tags if t not in ("hide-input", "hide-output")] + ["hide-cell"]
@@ -405,7 +405,8 @@ def build(
     html_dir = path_output / "_build" / "html"
     if html_dir.exists():
         shutil.rmtree(html_dir)
-    cmd = jupyter_book_command() + [
+    cmd = [
+        *jupyter_book_command(),
         "build",
         str(source),
         "--path-output",
@@ -507,7 +508,7 @@ def check_site(html_dir: Path, notebooks: list[str]) -> list[str]:
         for href in parsed.links:
             if re.match(r"^[a-z][a-z0-9+.-]*:", href) or href.startswith("//"):
                 continue
-            target, _, frag = href.partition("#")
+            target, _, _frag = href.partition("#")
             if not target:
                 continue
             dest = (page.parent / target).resolve()

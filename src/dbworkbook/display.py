@@ -331,7 +331,7 @@ def plot_timings(timings: dict, title: str = "", unit: str = "ms", log: bool = T
     ax.set_xlabel(f"median time ({unit}, {'log scale' if log else 'linear'})")
     if title:
         ax.set_title(title)
-    for bar, value in zip(bars, values):
+    for bar, value in zip(bars, values, strict=True):
         ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {value:.3g} {unit}", va="center", fontsize=9)
     ax.figure.tight_layout()
     return ax

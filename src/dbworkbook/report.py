@@ -285,7 +285,7 @@ def read_report(path: Path) -> dict:
             raise ReportError(
                 "a raw progress.json, not a report: ask the learner to run `make report` and hand in its .json"
             )
-        raise ReportError('JSON, but not a workbook report (no "format": "%s")' % FORMAT)
+        raise ReportError(f'JSON, but not a workbook report (no "format": "{FORMAT}")')
     if _int(data.get("format_version")) > FORMAT_VERSION:
         raise ReportError(
             f"written by a newer workbook (report format {data.get('format_version')}): update this checkout"

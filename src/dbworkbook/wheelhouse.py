@@ -117,7 +117,8 @@ def download_target(
     reqs: list[str], dest: Path, platforms: list[str], py: str, *, pip_args=(), quiet=True
 ) -> subprocess.CompletedProcess:
     abi = "cp" + py.replace(".", "")
-    cmd = _pip() + [
+    cmd = [
+        *_pip(),
         "download",
         "--dest",
         str(dest),
@@ -230,7 +231,7 @@ def download(target: Path, *, this_platform_only: bool = False, extras: tuple[st
     failures, notes = [], []
     if this_platform_only:
         result = subprocess.run(
-            _pip() + ["download", "--dest", str(target), "--only-binary=:all:", "--quiet", *reqs],
+            [*_pip(), "download", "--dest", str(target), "--only-binary=:all:", "--quiet", *reqs],
             capture_output=True,
             text=True,
             env=_clean_env(),
@@ -320,7 +321,7 @@ def install(
     env["PIP_NO_INDEX"] = "1"
     base = [str(vpy), "-m", "pip", "install", "--no-index", "--find-links", str(wheelhouse), "--quiet"]
     steps = [
-        base + ["--upgrade", "pip"],
+        [*base, "--upgrade", "pip"],
         base + (["-e"] if editable else []) + [f"{root}{'[' + extras + ']' if extras else ''}"],
     ]
     for cmd in steps:

@@ -277,7 +277,7 @@ class Exercise:
         if not lines:
             return CheckResult(self.id, True, f"{PASS_MARK} {self.id} passed — {self.title}")
         if self.hints and self._hints_shown < len(self.hints):
-            lines = list(lines) + ["Stuck? ex.hint() reveals a hint."]
+            lines = [*lines, "Stuck? ex.hint() reveals a hint."]
         return CheckResult(self.id, False, _block(head_fail, lines))
 
     # ------------------------------------------------------------------ for subclasses
@@ -331,9 +331,7 @@ def is_empty(answer) -> bool:
         return True
     if isinstance(answer, str) and not answer.strip():
         return True
-    if callable(answer) and is_stub(answer):
-        return True
-    return False
+    return bool(callable(answer) and is_stub(answer))
 
 
 def is_stub(func) -> bool:

@@ -26,6 +26,7 @@ With recording off, hints and reveals are kept in memory for the kernel's life.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import os
@@ -75,10 +76,8 @@ def _write(path: Path, data: dict) -> None:
             fh.write("\n")
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
 
 

@@ -861,7 +861,7 @@ class constraint_on:
         ).fetchall()
         want_type = self.type.strip().upper()
         ref_oid = _regclass(conn, self.references) if self.references else None
-        for name, contype, cols, confrelid, _definition in rows:
+        for _name, contype, cols, confrelid, _definition in rows:
             if CONSTRAINT_TYPES.get(contype) != want_type:
                 continue
             if self.columns is not None and sorted(cols) != sorted(self.columns):

@@ -445,7 +445,7 @@ def write_plan(
         "ssl_cert": ssl_cert,
         "ssl_key": ssl_key,
         "cull_idle_seconds": cull_idle_seconds,
-        "learners": [{"name": l.name, "index": l.index, "ports": l.ports} for l in learners],
+        "learners": [{"name": ln.name, "index": ln.index, "ports": ln.ports} for ln in learners],
     }
     path = hub_dir / "plan.json"
     path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
@@ -495,8 +495,8 @@ def cli(
     hub_dir = Path(hub_dir) if hub_dir else _settings.project_root() / ".dbworkbook" / "hub"
     learners = plan(names, base_port, hub_dir)
     if stop:
-        for l in learners:
-            print(f"{l.name}: " + "; ".join(stop_servers(l.state_dir, l.ports)))
+        for learner in learners:
+            print(f"{learner.name}: " + "; ".join(stop_servers(learner.state_dir, learner.ports)))
         return 0
     try:
         import firstuseauthenticator  # noqa: F401
@@ -507,12 +507,12 @@ def cli(
             f"{sys.executable} -m pip install -e '.[hub]' (make hub does it)."
         )
         return 2
-    for l in learners:
-        busy = ports_in_use(l)
+    for learner in learners:
+        busy = ports_in_use(learner)
         if busy:
             print(
-                f"WARNING: {l.name}'s ports {', '.join(map(str, busy))} are held by another program: "
-                f"{l.name} cannot start a server until they are free (or use another --base-port)."
+                f"WARNING: {learner.name}'s ports {', '.join(map(str, busy))} are held by another program: "
+                f"{learner.name} cannot start a server until they are free (or use another --base-port)."
             )
     from .. import servers as _servers
 

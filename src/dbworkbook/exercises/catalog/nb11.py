@@ -238,7 +238,7 @@ def _ttl_backfill_ask_first(r):  # right: ask the TTLs in one pipeline, set them
     with r.pipeline(transaction=False) as pipe:
         for key in keys:
             pipe.ttl(key)
-        without = [key for key, ttl in zip(keys, pipe.execute()) if ttl == -1]
+        without = [key for key, ttl in zip(keys, pipe.execute(), strict=True) if ttl == -1]
         for key in without:
             pipe.expire(key, 3600)
         pipe.execute()
