@@ -16,8 +16,10 @@ from dbworkbook.exercises import (
     MongoQuery,
     MongoState,
     RedisTask,
+    Scenario,
     SQLQuery,
     SQLState,
+    atomic,
     catalog,
     column_on,
     constraint_on,
@@ -26,12 +28,16 @@ from dbworkbook.exercises import (
     expires,
     index_on,
     key_is,
+    max_round_trips,
     mongo_index,
+    never,
     persistent,
     progress,
     returns,
     trigger_on,
+    uses,
 )
+from dbworkbook.exercises import mongodb as mongo_engine
 from dbworkbook.exercises.redisdb import client as redis_client
 from dbworkbook.exercises.sql import pg_plan_problem
 from dbworkbook.exercises.sql import uses_index as uses_index_
@@ -517,7 +523,7 @@ def test_mongo_state_index_checks():
     assert "Index email_1 has the right keys but is not unique." in fails(ex, lambda coll: coll.create_index("email"))
 
     def typo(coll):
-        coll.create_index(emial, unique=True)  # noqa: F821
+        coll.create_index(emial, unique=True)  # noqa: F821  the learner's typo the check must report
 
     assert "Your function raised NameError: name 'emial' is not defined" in fails(ex, typo)
 
@@ -667,8 +673,6 @@ def test_progress_records_and_prints(monkeypatch, tmp_path, capsys):
 
 
 # --------------------------------------------------------------------------- MongoDB index checks judge meaning
-from dbworkbook.exercises import mongodb as mongo_engine  # noqa: E402
-
 SERVES = "test_exercises_serves"
 
 
@@ -764,8 +768,6 @@ def test_mongo_index_leading_and_mirrored(serves_coll):
 
 
 # --------------------------------------------------------------------------- Redis behaviour (issue 12)
-from dbworkbook.exercises import Scenario, atomic, max_round_trips, never, uses  # noqa: E402
-
 RATE_WHY = "a crash between them leaves ratelimit:42 without a TTL"
 
 

@@ -499,8 +499,8 @@ def cli(
             print(f"{learner.name}: " + "; ".join(stop_servers(learner.state_dir, learner.ports)))
         return 0
     try:
-        import firstuseauthenticator  # noqa: F401
-        import jupyterhub  # noqa: F401
+        import firstuseauthenticator  # noqa: F401  imported only to learn that it is installed
+        import jupyterhub  # noqa: F401  imported only to learn that it is installed
     except ImportError:
         print(
             "ERROR: JupyterHub is not installed in this environment. Install the hub extra: "
@@ -527,7 +527,7 @@ def cli(
     build_template(template)
     proxy = proxy_command()
     try:
-        import jupyterhub_idle_culler  # noqa: F401
+        import jupyterhub_idle_culler  # noqa: F401  imported only to learn that it is installed
 
         cull = int(cull_idle_minutes * 60)
     except ImportError:

@@ -398,7 +398,7 @@ EXERCISES = [
         wrong=[
             Wrong(
                 {
-                    "filter": {"addresses.type": "shipping", "addresses.city": "Paris", "addresses.type": _NO_HOME},  # noqa: F601
+                    "filter": {"addresses.type": "shipping", "addresses.city": "Paris", "addresses.type": _NO_HOME},  # noqa: F601  the mistake itself: Python keeps the last duplicate key
                     "projection": _EMAIL,
                 },
                 says="Unexpected documents",
@@ -425,7 +425,7 @@ EXERCISES = [
             ),
             Wrong(
                 {
-                    "filter": {"addresses": _ELEM, "addresses": {"$elemMatch": {"type": _NO_HOME}}},  # noqa: F601
+                    "filter": {"addresses": _ELEM, "addresses": {"$elemMatch": {"type": _NO_HOME}}},  # noqa: F601  the mistake itself: the second key wins
                     "projection": _EMAIL,
                 },
                 says="Unexpected documents",
