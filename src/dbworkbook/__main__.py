@@ -66,7 +66,7 @@ def _dataset_line() -> tuple[bool, str]:
     from .datasets import fingerprint
 
     state, data, why = fingerprint.inspect()
-    if state == "ok":
+    if state == "ok" and data is not None:
         return (
             True,
             f"dataset: {data.get('scale')} seeded {data.get('seeded_at', '?')} (fingerprint {fingerprint.path()})",

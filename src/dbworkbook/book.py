@@ -372,8 +372,15 @@ def vendor_mermaid(root: Path = ROOT, npm: str | None = None) -> Path:
             raise SystemExit(f"mermaid-{MERMAID_VERSION}.tgz does not match its pinned integrity hash")
         dest.parent.mkdir(parents=True, exist_ok=True)
         with tarfile.open(tgz) as tar:
-            dest.write_bytes(tar.extractfile("package/dist/mermaid.min.js").read())
-            dest.with_name("mermaid.LICENSE").write_bytes(tar.extractfile("package/LICENSE").read())
+
+            def member(name: str) -> bytes:
+                f = tar.extractfile(name)
+                if f is None:
+                    raise SystemExit(f"mermaid-{MERMAID_VERSION}.tgz has no file {name}")
+                return f.read()
+
+            dest.write_bytes(member("package/dist/mermaid.min.js"))
+            dest.with_name("mermaid.LICENSE").write_bytes(member("package/LICENSE"))
     stamp.write_text(MERMAID_VERSION + "\n")
     return dest
 

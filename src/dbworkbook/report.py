@@ -274,7 +274,7 @@ def read_report(path: Path) -> dict:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except UnicodeDecodeError:
         raise ReportError("not a text file") from None
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise ReportError(f"not valid JSON ({exc.msg} at line {exc.lineno})") from None
     except OSError as exc:
         raise ReportError(f"cannot be read ({exc.strerror or exc})") from None
@@ -383,7 +383,8 @@ def summarize(reports: list[dict]) -> dict:
                     s["after_reveal"] += 1
                 elif x["status"] == "passed":
                     s["passing"] += 1
-        totals = rep.get("totals") if isinstance(rep.get("totals"), dict) else {}
+        totals = rep.get("totals")
+        totals = totals if isinstance(totals, dict) else {}
         rows.append(
             {
                 "learner": rep["learner"],

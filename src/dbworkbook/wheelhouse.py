@@ -144,6 +144,12 @@ def download_target(
 _NAME = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
+def _requirement_name(requirement: str) -> str:
+    """The project name a requirement line starts with (the whole line if none matches)."""
+    m = _NAME.match(requirement)
+    return m.group(1) if m else requirement
+
+
 def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
@@ -255,7 +261,7 @@ def download(target: Path, *, this_platform_only: bool = False, extras: tuple[st
                     result = download_target(extra, target, platforms, py)
                 ok = result.returncode == 0
                 if not ok and any(name in result.stderr.lower() for name in EMBEDDED):
-                    others = [r for r in reqs if canonical(_NAME.match(r).group(1)) not in EMBEDDED]
+                    others = [r for r in reqs if canonical(_requirement_name(r)) not in EMBEDDED]
                     retry = download_target(others, target, platforms, py)
                     if retry.returncode == 0:
                         notes.append(

@@ -17,7 +17,9 @@ from __future__ import annotations
 import copy
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 PASS_MARK = "✓"
 FAIL_MARK = "✗"
@@ -101,9 +103,10 @@ class Exercise:
     title: str
     task: str
     reference: object
-    hints: tuple = ()
-    wrong: tuple = ()
-    right: tuple = ()
+    # Declared as lists or tuples (the catalogs write lists); kept as tuples (__post_init__).
+    hints: Sequence[str] = ()
+    wrong: Sequence[Wrong] = ()
+    right: Sequence[Any] = ()
 
     kind = "exercise"
     answer_noun = "answer"
@@ -317,7 +320,7 @@ def render_answer(answer) -> str:
 
 
 def _block(head: str, lines: list[str]) -> str:
-    body = []
+    body: list[str] = []
     for line in lines:
         body.extend("  " + part for part in str(line).splitlines())
     return "\n".join([head, *body])

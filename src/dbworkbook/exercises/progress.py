@@ -182,7 +182,7 @@ def _notebook_names() -> dict[str, str]:
     from .. import settings as _settings
 
     folder = _settings.project_root() / "notebooks"
-    names = {}
+    names: dict[str, str] = {}
     if folder.is_dir():
         for nb in sorted(folder.glob("[0-9][0-9]_*.ipynb")):
             names.setdefault(nb.name[:2], nb.stem)

@@ -107,7 +107,9 @@ def placeholder_for(solution, kind: str | None = None, name: str = "answer") -> 
         node = ast.Dict(keys=[ast.Constant(k) for k in solution], values=[ast.Constant(None)] * len(solution))
         return _placeholder_for_node(name, node, kind)
     if isinstance(solution, (list, tuple)):
-        elts = [ast.Dict(keys=[], values=[]) if isinstance(v, dict) else ast.Constant(None) for v in solution]
+        elts: list[ast.expr] = [
+            ast.Dict(keys=[], values=[]) if isinstance(v, dict) else ast.Constant(None) for v in solution
+        ]
         return _placeholder_for_node(name, ast.List(elts=elts), kind)
     return f"{name} = ...  # your answer here"
 

@@ -177,7 +177,7 @@ def _bucket_exists(coll) -> bool:
 
 
 def _bucket_counts_ok(coll) -> bool:
-    return sorted(d.get("count") for d in _buckets(coll)) == [10, 25, 25]
+    return sorted(d.get("count", 0) for d in _buckets(coll)) == [10, 25, 25]
 
 
 def _bucket_readings_ok(coll) -> bool:
