@@ -43,18 +43,7 @@ from dbworkbook.exercises.sql import pg_plan_problem
 from dbworkbook.exercises.sql import uses_index as uses_index_
 from tests import demo_catalog as demo
 
-
-@pytest.fixture(scope="module", autouse=True)
-def fixtures():
-    from dbworkbook import connect
-
-    try:
-        connect.ping_all()
-        demo.install_fixtures()
-    except connect.ConnectionFailed as exc:  # pragma: no cover - servers down
-        pytest.skip(f"servers not running: {exc}")
-    yield
-    demo.remove_fixtures()
+pytestmark = pytest.mark.usefixtures("demo_fixtures")  # tests/integration/conftest.py
 
 
 @pytest.fixture(autouse=True)

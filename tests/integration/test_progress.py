@@ -11,7 +11,8 @@ import pytest
 import dbworkbook as wb
 from dbworkbook.exercises import catalog, exercise, progress
 from dbworkbook.exercises.core import NO_MORE_HINTS
-from tests.integration.test_exercises import fixtures  # noqa: F401  the demo objects, installed once per module (a fixture used by name)
+
+pytestmark = pytest.mark.usefixtures("demo_fixtures")  # the demo objects, once per module (conftest.py)
 
 
 @pytest.fixture
