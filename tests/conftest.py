@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+# The tests' example exercises (ids demo.*), registered for every test: catalog.register in it.
+from tests import demo_catalog as demo_catalog
+
 HERE = Path(__file__).resolve().parent
 UNIT = HERE / "unit"
 # Tests at the top of tests/ that need the servers (the rest live in tests/integration/).

@@ -15,7 +15,6 @@ from dbworkbook.exercises import core, exercise, progress
 from dbworkbook.exercises import mongodb as mongo_engine
 from dbworkbook.exercises.redisdb import _Recorder, build_trace, parse_monitor_line
 from dbworkbook.exercises.sql import split_sql
-from tests import demo_catalog  # noqa: F401  registers the demo catalog that exercise("demo.*") reads
 
 
 @pytest.fixture(autouse=True)

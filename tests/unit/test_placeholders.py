@@ -7,7 +7,6 @@ import pytest
 
 from dbworkbook.exercises import exercise, student
 from dbworkbook.exercises.student import placeholder_for, placeholder_source
-from tests import demo_catalog  # noqa: F401  registers the demo catalog that exercise("demo.*") reads
 
 
 @pytest.mark.parametrize(

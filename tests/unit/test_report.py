@@ -15,7 +15,6 @@ import pytest
 
 from dbworkbook import report
 from dbworkbook.exercises import catalog, exercise
-from tests import demo_catalog  # noqa: F401  registers the demo catalog: the learner works on demo.sqlite_query
 
 EX = "demo.sqlite_query"
 WRONG = "SELECT name, population FROM cities WHERE population >= 100"
