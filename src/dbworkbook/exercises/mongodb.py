@@ -220,8 +220,8 @@ def sort_served(key_pattern, filt: dict | None, sort) -> bool:
         return False
     if [f for f, _ in base[: len(want)]] != [f for f, _ in want]:
         return False
-    forward = all(b == w for (_, b), (_, w) in zip(base[: len(want)], want, strict=True))
-    backward = all(b == -w for (_, b), (_, w) in zip(base[: len(want)], want, strict=True))
+    forward = all(b == w for (_, b), (_, w) in zip(base, want))
+    backward = all(b == -w for (_, b), (_, w) in zip(base, want))
     return forward or backward
 
 
@@ -257,9 +257,10 @@ class PlanFacts:
 
     @property
     def collscan(self) -> bool:
-        return "COLLSCAN" in self.stages or (
-            not self.ixscans
-            and not any(s in ("IDHACK", "EXPRESS_IDHACK", "COUNT_SCAN", "DISTINCT_SCAN") for s in self.stages)
+        return (
+            "COLLSCAN" in self.stages
+            or (not self.ixscans
+            and not any(s in ("IDHACK", "EXPRESS_IDHACK", "COUNT_SCAN", "DISTINCT_SCAN") for s in self.stages))
         )
 
     @property
@@ -554,7 +555,7 @@ class MongoQuery(Exercise):
             if ix["name"] == "_id_":
                 continue
             pfe = ix.get("partialFilterExpression")
-            if pfe and next(iter(ix["key"])) in _filter_fields(filt):
+            if pfe and list(ix["key"])[0] in _filter_fields(filt):
                 implied = all(
                     k in normalize_filter(filt) and _single_value(normalize_filter(filt)[k]) == (True, v)
                     for k, v in normalize_filter(pfe).items()
