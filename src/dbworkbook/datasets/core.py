@@ -81,7 +81,7 @@ def _mismatch_message(stored: dict, problems: dict) -> str:
         f"The seeded dataset ({stored.get('scale')}, seeded {stored.get('seeded_at', '?')}) "
         "differs from its fingerprint:"
     ]
-    for diffs in problems.values():
+    for db, diffs in problems.items():
         lines += [f"  - {d}" for d in diffs]
     lines.append(
         "Run `make reset` (or `python -m dbworkbook reset`) to restore it. Only the seeded "
@@ -453,7 +453,7 @@ def demo_credentials(n: int = 3, scale: str | None = None) -> list[tuple[str, st
 
     spec = scale_spec(scale)
     users = build_users(spec.users)
-    return list(zip(users.emails[:n], users.passwords[:n], strict=True))
+    return list(zip(users.emails[:n], users.passwords[:n]))
 
 
 # ------------------------------------------------------------------------------- CLI

@@ -88,7 +88,7 @@ def expected_fingerprint(ds: Dataset) -> dict:
         digests = [_doc_digest(r) for r in raws]
         order = sorted(range(len(docs)), key=lambda i: _id_key(docs[i]["_id"]))
         step = max(1, len(order) // SAMPLE)
-        picks = sorted(set([*order[::step][: SAMPLE - 1], order[-1]])) if order else []
+        picks = sorted(set(order[::step][: SAMPLE - 1] + [order[-1]])) if order else []
         sample_ids = [docs[i]["_id"] for i in picks]
         out[name] = {
             "count": len(docs),

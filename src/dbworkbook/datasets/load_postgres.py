@@ -271,7 +271,7 @@ def _ts_wire(values: np.ndarray) -> list:
     a = np.asarray(values, dtype=np.int64)
     raw = ((a - PG_EPOCH) * 1_000_000).astype(">i8").tobytes()
     out = [raw[i : i + 8] for i in range(0, len(raw), 8)]
-    return [None if v < 0 else b for v, b in zip(a.tolist(), out, strict=True)]
+    return [None if v < 0 else b for v, b in zip(a.tolist(), out)]
 
 
 def _text_array_literal(items) -> str:
@@ -326,7 +326,7 @@ def load(ds: Dataset, schema: str = "public", hashes_ready=None, bar=None, conn=
             "categories",
             "id, name, parent_id",
             ["int4", "text", "int4"],
-            zip(cats.ids, cats.names, cats.parent_ids, strict=True),
+            zip(cats.ids, cats.names, cats.parent_ids),
         )
         copied += _copy(
             conn,
@@ -344,7 +344,6 @@ def load(ds: Dataset, schema: str = "public", hashes_ready=None, bar=None, conn=
                 published,
                 created,
                 posts.metadata,
-                strict=True,
             ),
             bar=bar,
         )
@@ -379,7 +378,6 @@ def load(ds: Dataset, schema: str = "public", hashes_ready=None, bar=None, conn=
                 users.status,
                 _ts_wire(users.created),
                 _ts_wire(users.updated),
-                strict=True,
             ),
         )
         copy_seconds += time.perf_counter() - t

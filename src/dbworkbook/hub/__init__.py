@@ -445,7 +445,7 @@ def write_plan(
         "ssl_cert": ssl_cert,
         "ssl_key": ssl_key,
         "cull_idle_seconds": cull_idle_seconds,
-        "learners": [{"name": ln.name, "index": ln.index, "ports": ln.ports} for ln in learners],
+        "learners": [{"name": l.name, "index": l.index, "ports": l.ports} for l in learners],
     }
     path = hub_dir / "plan.json"
     path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
@@ -495,24 +495,24 @@ def cli(
     hub_dir = Path(hub_dir) if hub_dir else _settings.project_root() / ".dbworkbook" / "hub"
     learners = plan(names, base_port, hub_dir)
     if stop:
-        for learner in learners:
-            print(f"{learner.name}: " + "; ".join(stop_servers(learner.state_dir, learner.ports)))
+        for l in learners:
+            print(f"{l.name}: " + "; ".join(stop_servers(l.state_dir, l.ports)))
         return 0
     try:
-        import firstuseauthenticator  # noqa: F401  imported only to learn that it is installed
-        import jupyterhub  # noqa: F401  imported only to learn that it is installed
+        import firstuseauthenticator  # noqa: F401
+        import jupyterhub  # noqa: F401
     except ImportError:
         print(
             "ERROR: JupyterHub is not installed in this environment. Install the hub extra: "
             f"{sys.executable} -m pip install -e '.[hub]' (make hub does it)."
         )
         return 2
-    for learner in learners:
-        busy = ports_in_use(learner)
+    for l in learners:
+        busy = ports_in_use(l)
         if busy:
             print(
-                f"WARNING: {learner.name}'s ports {', '.join(map(str, busy))} are held by another program: "
-                f"{learner.name} cannot start a server until they are free (or use another --base-port)."
+                f"WARNING: {l.name}'s ports {', '.join(map(str, busy))} are held by another program: "
+                f"{l.name} cannot start a server until they are free (or use another --base-port)."
             )
     from .. import servers as _servers
 
@@ -527,7 +527,7 @@ def cli(
     build_template(template)
     proxy = proxy_command()
     try:
-        import jupyterhub_idle_culler  # noqa: F401  imported only to learn that it is installed
+        import jupyterhub_idle_culler  # noqa: F401
 
         cull = int(cull_idle_minutes * 60)
     except ImportError:
