@@ -19,8 +19,6 @@ HERE = Path(__file__).resolve().parent
 UNIT = HERE / "unit"
 # Tests at the top of tests/ that need the servers (the rest live in tests/integration/).
 TOP_INTEGRATION = {"test_datasets.py": ["integration"], "test_hub.py": ["integration", "hub"]}
-# test_datasets.py's tests that seed, tamper with or reset the shared dataset: they use one of these.
-RESEEDING_FIXTURES = {"seeded"}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -33,5 +31,3 @@ def pytest_collection_modifyitems(config, items):
         elif path.parent == HERE and path.name in TOP_INTEGRATION:
             for name in TOP_INTEGRATION[path.name]:
                 item.add_marker(getattr(pytest.mark, name))
-            if path.name == "test_datasets.py" and RESEEDING_FIXTURES & set(getattr(item, "fixturenames", ())):
-                item.add_marker(pytest.mark.reseeds)
