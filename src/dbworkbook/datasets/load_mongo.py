@@ -15,7 +15,6 @@ scan costs about 1 s per 100k documents on the embedded server.
 from __future__ import annotations
 
 import hashlib
-import time
 
 from .. import connect
 from .generator import Dataset, mongo_documents
@@ -44,26 +43,6 @@ def insert(db, docs: dict, names, bar=None) -> int:
             if bar is not None:
                 bar.update(len(chunk))
     return total
-
-
-def load(ds: Dataset, db=None, bar=None) -> dict:
-    """Drop and reload the seeded collections. Returns timings and counts."""
-    t0 = time.perf_counter()
-    db = db if db is not None else connect.mongo()
-    docs = mongo_documents(ds)
-    build = time.perf_counter() - t0
-    drop(db)
-    t = time.perf_counter()
-    total = insert(db, docs, SEEDED_COLLECTIONS, bar)
-    insert_seconds = time.perf_counter() - t
-    return {
-        "build_seconds": build,
-        "insert_seconds": insert_seconds,
-        "docs": total,
-        "docs_per_second": total / insert_seconds if insert_seconds else 0.0,
-        "counts": {k: len(v) for k, v in docs.items()},
-        "seconds": time.perf_counter() - t0,
-    }
 
 
 def _doc_digest(raw: bytes) -> bytes:
