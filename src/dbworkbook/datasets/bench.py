@@ -14,6 +14,7 @@ The slow ways run on a subset (their rate is per row, so it scales).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import tempfile
@@ -154,10 +155,8 @@ def _sqlite(ds) -> dict:
         conn.close()
     finally:
         for suffix in ("", "-journal", "-wal", "-shm"):
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(path + suffix)
-            except OSError:
-                pass
     return {"fast": fast, "slow": slow, "subset": len(sub)}
 
 

@@ -64,7 +64,7 @@ def _mismatch_message(stored: dict, problems: dict) -> str:
         f"The seeded dataset ({stored.get('scale')}, seeded {stored.get('seeded_at', '?')}) "
         "differs from its fingerprint:"
     ]
-    for db, diffs in problems.items():
+    for _db, diffs in problems.items():
         lines += [f"  - {d}" for d in diffs]
     lines.append(
         "Run `make reset` (or `python -m dbworkbook reset`) to restore it. Only the seeded "
@@ -160,10 +160,10 @@ def seed(scale: str | None = None, force: bool = False, quiet: bool = False, dat
     with fp.lock(exclusive=True):
         # A corrupt fingerprint counts as none: everything is reloaded and a new one written.
         stored = fp.read(strict=False)
-        same = bool(stored) and stored.get("scale") == spec.name and stored.get("version") == VERSION
+        same = stored is not None and stored.get("scale") == spec.name and stored.get("version") == VERSION
         todo = databases
         result = None
-        if same and not force:
+        if stored is not None and same and not force:
             problems, _ = _check(stored, databases, quick=False)
             todo = tuple(db for db in databases if problems.get(db))
             if not todo:

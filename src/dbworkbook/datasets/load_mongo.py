@@ -67,7 +67,7 @@ def expected_fingerprint(ds: Dataset) -> dict:
         digests = [_doc_digest(r) for r in raws]
         order = sorted(range(len(docs)), key=lambda i: _id_key(docs[i]["_id"]))
         step = max(1, len(order) // SAMPLE)
-        picks = sorted(set(order[::step][: SAMPLE - 1] + [order[-1]])) if order else []
+        picks = sorted(set([*order[::step][: SAMPLE - 1], order[-1]])) if order else []
         sample_ids = [docs[i]["_id"] for i in picks]
         out[name] = {
             "count": len(docs),
@@ -104,14 +104,14 @@ def fingerprint(stored: dict, db=None, quick: bool = True) -> dict:
     db = db if db is not None else connect.mongo()
     raw_opts = CodecOptions(document_class=RawBSONDocument)
     existing = set(db.list_collection_names())
-    out = {}
+    out: dict[str, dict | None] = {}
     for name in SEEDED_COLLECTIONS:
         exp = stored.get(name) or {}
         if name not in existing:
             out[name] = None
             continue
         coll = db.get_collection(name, codec_options=raw_opts)
-        entry = {}
+        entry: dict[str, int | str] = {}
         if quick:
             ids = [_id_from_json(x) for x in exp.get("sample_ids", [])]
             found = list(coll.find({"_id": {"$in": ids}})) if ids else []

@@ -263,7 +263,8 @@ def drop_for_reset(conn, schema: str = "public") -> list[tuple[str, str]]:
                 "only drops what notebooks own; drop these yourself (or move them into a schema "
                 "nbNN), then run `make reset` again."
             )
-    return sorted((NOTEBOOK_SCHEMA.fullmatch(nsp).group(1), descr) for nsp, _, descr in gone)
+    notebook = {nsp: m.group(1) for nsp, _, _ in gone if (m := NOTEBOOK_SCHEMA.fullmatch(nsp))}
+    return sorted((notebook[nsp], descr) for nsp, _, descr in gone)
 
 
 def _ts_wire(values: np.ndarray) -> list:
@@ -272,7 +273,7 @@ def _ts_wire(values: np.ndarray) -> list:
     a = np.asarray(values, dtype=np.int64)
     raw = ((a - PG_EPOCH) * 1_000_000).astype(">i8").tobytes()
     out = [raw[i : i + 8] for i in range(0, len(raw), 8)]
-    return [None if v < 0 else b for v, b in zip(a.tolist(), out)]
+    return [None if v < 0 else b for v, b in zip(a.tolist(), out, strict=True)]
 
 
 def _text_array_literal(items) -> str:
@@ -330,7 +331,7 @@ def load(
             "categories",
             "id, name, parent_id",
             ["int4", "text", "int4"],
-            zip(cats.ids, cats.names, cats.parent_ids),
+            zip(cats.ids, cats.names, cats.parent_ids, strict=True),
         )
         copied += _copy(
             conn,
@@ -348,6 +349,7 @@ def load(
                 published,
                 created,
                 posts.metadata,
+                strict=True,
             ),
             bar=bar,
         )
@@ -382,6 +384,7 @@ def load(
                 users.status,
                 _ts_wire(users.created),
                 _ts_wire(users.updated),
+                strict=True,
             ),
         )
         copy_seconds += time.perf_counter() - t
@@ -423,7 +426,7 @@ def fingerprint(schema: str = "public", conn=None) -> dict:
     conn = conn or connect.postgres()
     try:
         conn.execute(f'SET search_path TO "{schema}"')
-        out = {}
+        out: dict[str, dict | None] = {}
         for table in SEEDED_TABLES:
             try:
                 count, checksum = conn.execute(f"SELECT count(*), {_checksum_sql(table)} FROM {table}").fetchone()

@@ -98,7 +98,7 @@ def fingerprint(path=None) -> dict:
     conn = connect.sqlite(path)
     try:
         existing = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        out = {}
+        out: dict[str, dict | None] = {}
         for table in SEEDED_TABLES:
             if table not in existing:
                 out[table] = None

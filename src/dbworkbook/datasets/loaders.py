@@ -15,7 +15,8 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, InvalidStateError
 from concurrent.futures import wait as wait_all
-from typing import Any, Protocol
+from functools import partial
+from typing import Any, Protocol, runtime_checkable
 
 from .. import connect
 from .. import settings as _settings
@@ -123,6 +124,7 @@ class Generation:
 
 
 # ------------------------------------------------------------------------------- loaders
+@runtime_checkable
 class Loader(Protocol):
     name: str  # "postgres" | "mongo" | "redis" | "sqlite": the database's key in the fingerprint
 
@@ -172,7 +174,7 @@ class MongoLoader:
     name = "mongo"
     PEOPLE = ("users", "categories", "orders", "sessions")
 
-    def __init__(self, db=None):
+    def __init__(self, db=None) -> None:
         self._db = db
         self._ds: Dataset | None = None
 
@@ -317,7 +319,7 @@ def load_all(loaders: Iterable[Loader], generation: Generation) -> tuple[dict, d
         stats["seconds"] = time.perf_counter() - t0  # when it was done, from the start
         return stats, entry
 
-    jobs = {loader.name: in_thread(loader.name, lambda loader=loader: replace(loader)) for loader in loaders}
+    jobs = {loader.name: in_thread(loader.name, partial(replace, loader)) for loader in loaders}
     try:
         generation.run()
         timings: dict = {"generate_seconds": time.perf_counter() - t0}
