@@ -9,7 +9,7 @@ from .. import connect
 from .. import settings as _settings
 from . import fingerprint as fp
 from . import load_mongo, load_postgres, load_redis
-from .loaders import PG_SCHEMA, REDIS_DB, Generation, load_all, seeded
+from .loaders import PG_SCHEMA, REDIS_DB, Generation, load_all, seeded_loaders
 from .spec import NOW, SEED, VERSION, scale_spec
 
 DATABASES = fp.DATABASES
@@ -27,7 +27,7 @@ class DatasetMismatch(fp.StateProblem):
 def _check(stored: dict, databases, quick: bool) -> tuple[dict, dict]:
     """({db: [differences]}, {db: seconds})."""
     problems, seconds = {}, {}
-    for loader in seeded(databases):
+    for loader in seeded_loaders(databases):
         db = loader.name
         t = time.perf_counter()
         if db not in stored.get("databases", {}):
@@ -64,7 +64,7 @@ def _mismatch_message(stored: dict, problems: dict) -> str:
         f"The seeded dataset ({stored.get('scale')}, seeded {stored.get('seeded_at', '?')}) "
         "differs from its fingerprint:"
     ]
-    for _db, diffs in problems.items():
+    for diffs in problems.values():
         lines += [f"  - {d}" for d in diffs]
     lines.append(
         "Run `make reset` (or `python -m dbworkbook reset`) to restore it. Only the seeded "
@@ -117,7 +117,7 @@ def verify(databases=DATABASES, quick: bool = True) -> dict:
 def _load(spec, databases, quiet: bool, stored: dict | None) -> dict:
     """Generate and load ``databases`` (see ``loaders.load_all``), then write the fingerprint."""
     t0 = time.perf_counter()
-    timings, entries = load_all(seeded(databases), Generation(spec, quiet=quiet))
+    timings, entries = load_all(seeded_loaders(databases), Generation(spec, quiet=quiet))
     record = {
         "dataset": "dbworkbook",
         "version": VERSION,

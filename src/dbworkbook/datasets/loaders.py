@@ -276,7 +276,7 @@ LOADERS: dict[str, Callable[[], Loader]] = {
 }
 
 
-def seeded(databases: Iterable[str]) -> list[Loader]:
+def seeded_loaders(databases: Iterable[str]) -> list[Loader]:
     """The loaders of the seeded targets (schema public, database workbook, Redis db 0, the file)."""
     return [LOADERS[db]() for db in databases]
 
