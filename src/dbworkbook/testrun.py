@@ -122,9 +122,9 @@ def run(extra: list[str] | None = None) -> int:
                     started.append(server)
                 else:
                     print(f"{server.label} already running: using it, leaving it running", flush=True)
-        from .datasets import cli_seed
+        from .__main__ import main as cli
 
-        if cli_seed(scale=None, force=False) != 0:
+        if cli(["seed"]) != 0:  # what `python -m dbworkbook seed` does, with its lines
             return 1
         print(f"setup took {time.monotonic() - t0:.1f} s; running pytest", flush=True)
         return subprocess.call(pytest_command(extra=extra or ()), cwd=root, env=env)
