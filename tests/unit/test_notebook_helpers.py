@@ -5,6 +5,7 @@
 * a helper a lesson teaches keeps its ``def`` right below ``# the same function is
   dbworkbook.lessons.<module>.<name>``, and that ``def`` is character for character the package's
   source (``inspect.getsource``), so what the learner reads is what the other notebooks import;
+* no notebook defines, outside such a taught copy, a function or class that the package has;
 * every public name of ``dbworkbook.lessons.*`` has a docstring.
 
 The rule itself is written in ``dbworkbook/lessons/__init__.py``.
@@ -142,6 +143,22 @@ def test_a_taught_copy_is_the_package_source():
         copy = "\n".join(lines[first : node.end_lineno])
         package = inspect.getsource(obj).rstrip("\n")
         assert copy == package, f"{where}: the notebook's copy differs from inspect.getsource({module}.{name})"
+
+
+def test_a_package_helper_is_imported_not_redefined():
+    package = {name for _, name, obj in PUBLIC if inspect.isfunction(obj) or inspect.isclass(obj)}
+    redefined = []
+    for path in NOTEBOOKS:
+        for i, source in code_cells(path):
+            taught = {name for _, name in TAUGHT.findall(source)}
+            for node in top_level_definitions(_parse(source)):
+                if node.name in package and node.name not in taught:
+                    redefined.append(f"{path.stem} cell {i}: {node.name}")
+    assert not redefined, (
+        "A notebook defines a helper that dbworkbook.lessons already has: import it (or, in the notebook "
+        "that teaches it, put '# the same function is dbworkbook.lessons.<module>.<name>' above its def): "
+        + "; ".join(redefined)
+    )
 
 
 def test_every_taught_helper_is_taught_once():
