@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-__all__ = ["df", "rows", "value", "vacuum"]
+__all__ = ["df", "rows", "vacuum", "value"]
 
 
 def rows(conn, sql, params=None) -> list[tuple]:
