@@ -428,6 +428,16 @@ class Plan:
         return self.root.shared_read
 
     @property
+    def triggers(self) -> list[dict]:
+        """The triggers the statement fired (ANALYZE), e.g. a foreign key's check: each a dict with
+        "Trigger Name", "Constraint Name" (for a constraint's trigger), "Relation", "Time" (ms), "Calls"."""
+        return [dict(t) for t in self.doc.get("Triggers", [])]
+
+    def trigger(self, constraint: str) -> dict | None:
+        """The trigger of this constraint (a foreign key's "RI_ConstraintTrigger"), None when it did not fire."""
+        return next((t for t in self.triggers if t.get("Constraint Name") == constraint), None)
+
+    @property
     def pages(self) -> int:
         """8 kB pages the whole plan touched: found in shared buffers (hit) or read from the OS (read)."""
         return self.root.pages
