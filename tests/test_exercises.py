@@ -681,7 +681,7 @@ def test_display_and_solution(capsys):
     ex.show()
     assert "Return the `name` and `country`" in capsys.readouterr().out
     assert ex.reference.startswith("SELECT name, country")
-    with pytest.raises(KeyError, match="no exercise 'demo.nope'"):
+    with pytest.raises(KeyError, match=r"no exercise 'demo\.nope'"):
         exercise("demo.nope")
 
 
