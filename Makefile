@@ -14,7 +14,7 @@ WHEELHOUSE ?=
 JUPYTER_ARGS ?=
 WB      := $(VPY) -m dbworkbook
 
-.PHONY: help install lab workbook times up down status logs seed reset bench doctor test test-unit test-notebooks \
+.PHONY: help install lab workbook times up down status logs seed reset bench doctor test test-unit test-notebooks lint dev-install \
         progress reset-progress docker-up docker-down audit clean \
         report class-report wheelhouse hub instructors \
         test-compat check-workflows book-install book book-check test-hub
@@ -56,15 +56,17 @@ workbook: install ## create workbook/ (your copy: answers out of sight) or updat
 times: install ## estimated minutes per notebook: the core path and everything
 	$(WB) times
 
-test: install book-install ## run the whole test suite: unit tests and every notebook under nbval (starts/stops servers)
+test: install book-install dev-install ## the whole suite: lint, unit and integration tests, every notebook under nbval (starts/stops servers)
 	$(WB) test
 
-test-unit: install ## only the helper package's unit tests (servers must be up: make up)
-	$(VENV)/bin/pytest tests
+test-unit: install ## the unit tests: no server needed (none is reached), about ten seconds
+	$(VENV)/bin/pytest tests/unit -q
 
 test-notebooks: install ## only the notebooks under nbval (servers must be up and seeded)
-	DBWB_STRICT_CHECKS=1 DBWB_PROGRESS=0 $(VENV)/bin/pytest notebooks --nbval --nbval-current-env \
-	  --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 300 -p no:cacheprovider
+	$(WB) nbval
+
+lint: dev-install ## ruff check, ruff format --check and mypy (seconds; make test runs them first)
+	$(WB) lint
 
 up: install ## start PostgreSQL, MongoDB and Redis (embedded backend)
 	$(WB) up
@@ -99,7 +101,7 @@ reset-progress: install ## forget exercise progress
 	$(WB) reset-progress
 
 audit: install ## audit notebooks: unexecuted cells, stored errors/warnings, ignores without asserts
-	$(VENV)/bin/pytest tests/test_notebook_audit.py -q
+	$(VENV)/bin/pytest tests/unit/test_notebook_audit.py -q
 
 docker-up: ## start the servers with Docker Compose (official images, same ports)
 	docker compose -f docker/compose.yml up -d --wait
@@ -132,9 +134,17 @@ instructors: install ## regenerate docs/instructors.md (times, agendas, common w
 test-compat: install ## every notebook on Debian's PostgreSQL 15 + Redis 7 (apt-installs them; external backend, lax nbval)
 	PY=$(abspath $(VPY)) bash compat/compat.sh all
 
-check-workflows: install ## validate .github/workflows/ with check-jsonschema (installs the dev extra)
+check-workflows: dev-install ## validate .github/workflows/ with check-jsonschema (installs the dev extra)
+	$(VENV)/bin/pytest tests/unit/test_compat_workflow.py -q
+
+# ---------------------------------------------------------------- the developers' tools (the `dev` extra)
+DEV_STAMP := $(VENV)/.dbworkbook-dev-installed
+
+$(DEV_STAMP): $(STAMP) pyproject.toml
 	$(VPY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	$(VENV)/bin/pytest tests/test_compat_workflow.py -q
+	@touch $(DEV_STAMP)
+
+dev-install: $(DEV_STAMP) ## install the developers' pinned tools (the `dev` extra: ruff, mypy, check-jsonschema)
 
 # ---------------------------------------------------------------- the book (a static site; book/README.md)
 BOOK_STAMP := $(VENV)/.dbworkbook-book-installed

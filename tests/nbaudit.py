@@ -38,7 +38,10 @@ def audit(path: Path) -> tuple[list[str], bool]:
     stderr = sum(
         1 for c in code for o in c.get("outputs", []) if o.get("output_type") == "stream" and o.get("name") == "stderr"
     )
-    tags = lambda c: c.get("metadata", {}).get("tags", [])  # noqa: E731
+
+    def tags(c) -> list:
+        return c.get("metadata", {}).get("tags", [])
+
     ignored = sum(1 for c in code if IGNORE.search(source(c)) or {"nbval-ignore-output", "nbval-skip"} & set(tags(c)))
     asserts = sum(len(ASSERT.findall(source(c))) for c in code)
     bad = False

@@ -1,9 +1,12 @@
 """The seeded dataset: deterministic generation, documented distributions, every foreign key
 resolving, the guide's queries answering on the seeded data, and the fingerprint.
 
-The tests marked ``servers`` talk to the real servers (``make up``). They (re)seed the ``small``
-scale, which is idempotent: a learner's seeded data is left as it is when it already matches,
-and notebook-owned objects (schema nbNN, collections nbNN_*, Redis db NN) are never touched.
+The tests under "live servers" talk to the real servers (``make up``): they read the seeded
+``small`` dataset (seeding it only when it was never seeded) and write only to scratch targets
+(schemas dstest_*, MongoDB database dbwb_test_*, Redis db 15, a temporary SQLite file). The tests
+marked ``reseeds`` reload or repair the seeded data: run them against servers of your own
+(``-m "not reseeds"`` leaves them out). Notebook-owned objects (schema nbNN, collections nbNN_*,
+Redis db NN) are never touched.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import numpy as np
 import pytest
 
 from dbworkbook import connect, datasets
-from dbworkbook.datasets import fingerprint, load_mongo, load_postgres, passwords
+from dbworkbook.datasets import fingerprint, load_mongo, load_postgres, loaders, passwords
 from dbworkbook.datasets import generator as g
 from dbworkbook.datasets.spec import NOW_TS
 
@@ -185,9 +188,8 @@ def test_redis_commands(ds):
 # ------------------------------------------------------------------ live servers
 @pytest.fixture(scope="module")
 def seeded():
-    result = datasets.seed(SCALE, quiet=True)
-    assert result["status"] in ("seeded", "unchanged", "repaired")
-    return result
+    """The seeded dataset, verified (quick); seeded only if it never was (it reloads nothing)."""
+    return datasets.ensure_seeded()
 
 
 @pytest.fixture(scope="module")
@@ -196,6 +198,7 @@ def pg(seeded):
         yield conn
 
 
+@pytest.mark.reseeds
 def test_seed_is_idempotent(seeded):
     again = datasets.seed(SCALE, quiet=True)
     assert again["status"] == "unchanged"
@@ -463,6 +466,7 @@ def test_verify_without_a_seed_says_make_seed(tmp_path, monkeypatch):
         datasets.verify(("postgres",))
 
 
+@pytest.mark.reseeds
 def test_tampered_row_fails_verify_and_reset_restores(seeded, ds, pg):
     row_id = pg.execute("SELECT id FROM posts ORDER BY id LIMIT 1").fetchone()[0]
     pg.execute("UPDATE posts SET title = title || ' (edited)' WHERE id = %s", (row_id,))
@@ -498,18 +502,60 @@ def test_mongo_fingerprint_detects_a_changed_document(seeded):
         assert live["users"] is None
         scratch.orders.update_one({"_id": ids_0(stored)}, {"$set": {"total": 0}})
         live = load_mongo.fingerprint(stored, scratch, quick=True)
-        problems = fingerprint.compare("mongo", {"orders": stored["orders"]}, live, quick=True)
+        problems = fingerprint.compare("mongo", {"orders": stored["orders"]}, live)
         assert problems == ["mongo orders: contents differ (30,000 documents, checksum does not match)"]
-        problems = fingerprint.compare("mongo", {"categories": stored["categories"]}, live, quick=True)
+        problems = fingerprint.compare("mongo", {"categories": stored["categories"]}, live)
         assert problems == ["mongo categories: 12 documents, expected 109"]
     finally:
         client.drop_database(scratch.name)
+
+
+def test_redis_loader_on_a_scratch_db_gives_the_recorded_fingerprint(seeded, ds):
+    """drop, load, expected: on Redis db 15 the loader writes what the seed recorded for db 0,
+    and drop removes the seeded keys only."""
+    r = connect.redis(db=15)
+    r.flushdb()
+    try:
+        r.set("learner:note", "mine")
+        loader = loaders.RedisLoader(db=15)
+        loader.drop()
+        stats = loader.load(loaders.Generation.complete(ds))
+        assert stats["commands"] == len(g.redis_commands(ds))
+        entry = loader.expected()
+        assert entry == {"db": 15, "objects": fingerprint.read()["databases"]["redis"]["objects"]}
+        assert fingerprint.compare("redis", entry["objects"], loader.fingerprint(entry["objects"], quick=True)) == []
+        loader.drop()
+        assert r.keys() == ["learner:note"]
+    finally:
+        r.flushdb()
+
+
+def test_sqlite_loader_on_a_scratch_file_gives_the_recorded_fingerprint(seeded, ds, tmp_path):
+    path = tmp_path / "scratch.sqlite"
+    loader = loaders.SqliteLoader(path)
+    loader.drop()  # nothing there yet: fine
+    loader.load(loaders.Generation.complete(ds))
+    entry = loader.expected()
+    assert entry == {"path": str(path), "objects": fingerprint.read()["databases"]["sqlite"]["objects"]}
+    loader.drop()
+    assert set(loader.fingerprint(entry["objects"], quick=False).values()) == {None}
+
+
+@pytest.mark.reseeds
+def test_cli_seed_says_what_it_did(seeded, capsys):
+    """`python -m dbworkbook seed` (and what `make test` runs first): idempotent, one line."""
+    from dbworkbook.__main__ import main
+
+    assert main(["seed", "--scale", SCALE]) == 0
+    out = capsys.readouterr().out
+    assert f"dataset {SCALE} already seeded and verified" in out and "`make reset`" in out
 
 
 def ids_0(stored):
     return load_mongo._id_from_json(stored["orders"]["sample_ids"][0])
 
 
+@pytest.mark.reseeds
 def test_reset_restores_a_tampered_row(seeded):
     lite = connect.sqlite()
     try:

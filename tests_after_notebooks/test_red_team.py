@@ -7,6 +7,7 @@ Each exercise declares, beside its reference (``catalog/nbNN.py``):
 at least ``MIN_WRONG`` and ``MIN_RIGHT`` of them. Grow it whenever a learner finds a new hole.
 Runs after the notebooks (``make test`` orders it last): checks build on the notebooks' objects.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -20,7 +21,11 @@ EXERCISES = all_exercises()
 
 @pytest.mark.parametrize("ex", EXERCISES, ids=[ex.id for ex in EXERCISES])
 def test_red_team(ex):
-    assert len(ex.wrong) >= MIN_WRONG, f"{ex.id} declares {len(ex.wrong)} wrong answers; at least {MIN_WRONG} are needed"
-    assert len(ex.right) >= MIN_RIGHT, f"{ex.id} declares {len(ex.right)} alternative right answers; at least {MIN_RIGHT} are needed"
+    assert len(ex.wrong) >= MIN_WRONG, (
+        f"{ex.id} declares {len(ex.wrong)} wrong answers; at least {MIN_WRONG} are needed"
+    )
+    assert len(ex.right) >= MIN_RIGHT, (
+        f"{ex.id} declares {len(ex.right)} alternative right answers; at least {MIN_RIGHT} are needed"
+    )
     problems = ex.red_team()
     assert not problems, "\n".join(problems)

@@ -5,6 +5,7 @@ solution cell runs on its own.
 Exercises build on what their notebook's cells created (its schema nbNN, its indexes, its keys),
 so this runs after the notebooks: `make test` orders it last (src/dbworkbook/testrun.py).
 """
+
 from __future__ import annotations
 
 from pathlib import Path

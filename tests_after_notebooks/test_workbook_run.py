@@ -3,6 +3,7 @@ runs without error and every unanswered exercise prints its "not yet" line.
 
 It runs on a temporary copy, last (after the checks of tests_after_notebooks/), because running a
 notebook resets what the notebook owns."""
+
 from __future__ import annotations
 
 import json

@@ -16,7 +16,9 @@ lab [--edition workbook|reference] [JUPYTER ARGS]
 lab-settings     this environment's JupyterLab settings (no news prompt, no update check)
 student          write the student edition to a folder of your choice (no update rule)
 times [--markdown]  estimated minutes per notebook: core path and everything
-test [ARGS]      unit tests + every notebook under nbval (starts and stops the servers)
+test [ARGS]      the linters, then every test and notebook under nbval (starts and stops the servers)
+lint             ruff check, ruff format --check and mypy (the dev extra)
+nbval [PATHS]    notebooks under nbval with the suite's flags (servers up and seeded)
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ def _dataset_line() -> tuple[bool, str]:
     from .datasets import fingerprint
 
     state, data, why = fingerprint.inspect()
-    if state == "ok":
+    if state == "ok" and data is not None:
         return (
             True,
             f"dataset: {data.get('scale')} seeded {data.get('seeded_at', '?')} (fingerprint {fingerprint.path()})",
@@ -112,22 +114,124 @@ def cmd_doctor(args) -> int:
     return run()
 
 
-def cmd_seed(args) -> int:
-    from .datasets import cli_seed
+# --------------------------------------------------------------------------- dataset: seed, reset, bench
+def _counts(counts: dict) -> str:
+    return " · ".join(f"{k} {v:,}" for k, v in counts.items())
 
-    return cli_seed(scale=args.scale, force=args.force)
+
+def print_seed_result(result: dict, path) -> None:
+    """A few lines about what ``datasets.seed`` (or ``reset``) did: per database what was loaded,
+    how fast, and when it was done (the loaders run at the same time; see datasets.loaders)."""
+    s = result["summary"]
+    for note in result.get("notes", ()):
+        if not note.endswith("exists in this database"):
+            print(note)
+    if result["status"] == "unchanged":
+        print(
+            f"dataset {s['scale']} already seeded and verified ({result['seconds']:.1f} s): "
+            f"{s['users']:,} users · {s['posts']:,} posts · seeded {s['seeded_at']}. "
+            "`make reset` reloads it."
+        )
+        return
+    tm = result["timings"]
+    print(
+        f"dataset {result['scale']}: generated in {tm['generate_seconds']:.1f} s; "
+        f"argon2id hashes {tm['argon2']['how']} ({tm['argon2']['seconds']:.1f} s)"
+    )
+    if "postgres" in tm:
+        p = tm["postgres"]
+        print(
+            f"  postgres  {_counts(p['counts'])} · COPY {p['rows_per_second']:,.0f} rows/s · "
+            f"search_vector {p['derive_seconds']:.1f} s · keys {p['constraints_seconds']:.1f} s · "
+            f"VACUUM ANALYZE {p['vacuum_seconds']:.1f} s · done at {p['seconds']:.1f} s"
+        )
+    if "mongo" in tm:
+        m = tm["mongo"]
+        print(
+            f"  mongo     {_counts(m['counts'])} · insert_many {m['docs_per_second']:,.0f} docs/s · "
+            f"done at {m['seconds']:.1f} s"
+        )
+    if "redis" in tm:
+        r = tm["redis"]
+        print(
+            f"  redis     {r['commands']:,} commands · pipeline {r['commands_per_second']:,.0f} cmds/s · "
+            f"done at {r['seconds']:.1f} s"
+        )
+    if "sqlite" in tm:
+        q = tm["sqlite"]
+        print(f"  sqlite    {_counts(q['counts'])} · {q['rows_per_second']:,.0f} rows/s · done at {q['seconds']:.1f} s")
+    print(f"dataset {result['scale']} {result['status']} in {result['seconds']:.1f} s · fingerprint {path}")
+
+
+def cmd_seed(args) -> int:
+    from .datasets import StateProblem, fingerprint, seed
+
+    try:
+        result = seed(args.scale, force=args.force)
+    except StateProblem as exc:
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return 1
+    print_seed_result(result, fingerprint.path())
+    return 0
 
 
 def cmd_reset(args) -> int:
-    from .datasets import cli_reset
+    from .datasets import StateProblem, fingerprint, reset
 
-    return cli_reset(scale=args.scale)
+    try:
+        result = reset(args.scale)  # it says which notebook objects it drops, before reloading
+    except StateProblem as exc:
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return 1
+    print_seed_result(result, fingerprint.path())
+    return 0
 
 
 def cmd_bench(args) -> int:
-    from .datasets import cli_bench
+    from .datasets import bench
+    from .datasets.spec import scale_spec
 
-    return cli_bench(scale=args.scale)
+    print(
+        f"bench {scale_spec(args.scale).name}: loading into scratch targets (PostgreSQL schema {bench.PG_SCHEMA}, "
+        f"MongoDB database {bench.MONGO_DB}, Redis db {bench.REDIS_DB}, a temporary SQLite file); "
+        "they are dropped at the end.",
+        flush=True,
+    )
+    res = bench.bench(args.scale)
+    pg, mg, rd, lt, vf = res["postgres"], res["mongo"], res["redis"], res["sqlite"], res["verify"]
+    print(
+        f"  postgres  binary COPY {pg['fast']:,.0f} rows/s (all {pg['stats']['copy_rows']:,} rows) · "
+        f"DataFrame.to_sql {pg['slow']:,.0f} rows/s ({pg['subset']:,} of the same posts) · "
+        f"{pg['fast'] / pg['slow']:.1f}x"
+    )
+    print(
+        f"  mongo     insert_many {mg['fast']:,.0f} docs/s (all {mg['stats']['docs']:,} documents) · on "
+        f"{mg['subset']:,} orders: insert_many {mg['subset_fast']:,.0f} vs insert_one loop {mg['slow']:,.0f} "
+        f"docs/s · {mg['subset_fast'] / mg['slow']:.1f}x"
+    )
+    print(
+        f"  redis     pipelined {rd['fast']:,.0f} cmds/s (all {rd['stats']['commands']:,} commands; redis-py "
+        f"Pipeline {rd['redis_py_pipeline']:,.0f}) · on {rd['subset']:,} SETs: pipelined "
+        f"{rd['subset_fast']:,.0f} vs one per call {rd['slow']:,.0f} cmds/s · {rd['subset_fast'] / rd['slow']:.1f}x"
+    )
+    print(
+        f"  sqlite    executemany {lt['fast']:,.0f} rows/s · INSERT + commit per row {lt['slow']:,.0f} rows/s "
+        f"({lt['subset']:,} of the same rows) · {lt['fast'] / lt['slow']:.1f}x"
+    )
+    st = pg["stats"]
+    print(
+        f"  postgres  then, on the server: search_vector and metadata for {res['posts']:,} posts "
+        f"{st['derive_seconds']:.1f} s · keys {st['constraints_seconds']:.1f} s · "
+        f"VACUUM ANALYZE {st['vacuum_seconds']:.1f} s"
+    )
+    if "skipped" in vf:
+        print(f"  verify    skipped: the seeded dataset does not verify ({vf['skipped']})")
+    else:
+        print(
+            f"  verify    verify(quick=True) on the seeded {vf['scale']} dataset: {vf['quick_seconds']:.2f} s "
+            f"(best of 3; the target is < 1 s on small) · verify(quick=False) {vf['full_seconds']:.1f} s"
+        )
+    return 0
 
 
 def cmd_progress(args) -> int:
@@ -180,6 +284,20 @@ def cmd_test(args) -> int:
     return run(args.pytest_args)
 
 
+def cmd_lint(args) -> int:
+    from .testrun import lint
+
+    return lint()
+
+
+def cmd_nbval(args) -> int:
+    from .testrun import run_nbval
+
+    paths = [a for a in args.pytest_args if not a.startswith("-")]
+    extra = [a for a in args.pytest_args if a.startswith("-")]
+    return run_nbval(paths or None, extra)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m dbworkbook", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -212,6 +330,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("test", help="run unit tests and every notebook (starts/stops servers)")
     p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra pytest arguments")
     p.set_defaults(func=cmd_test)
+    sub.add_parser("lint", help="ruff check, ruff format --check and mypy").set_defaults(func=cmd_lint)
+    p = sub.add_parser("nbval", help="notebooks under nbval with the test suite's flags (servers up)")
+    p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="notebooks (default: notebooks/) and pytest flags")
+    p.set_defaults(func=cmd_nbval)
     sub.add_parser("workbook", help="create or update workbook/ (the learner's edition)").set_defaults(
         func=cmd_workbook
     )

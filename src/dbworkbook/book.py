@@ -140,7 +140,7 @@ def book_notebook(nb: dict, name: str, hints: dict | None = None) -> tuple[dict,
         meta.pop("execution", None)
         if cell.get("cell_type") == "code":
             if "# NBVAL_IGNORE_OUTPUT" in src:
-                src = "\n".join(l for l in src.split("\n") if l.strip() != "# NBVAL_IGNORE_OUTPUT")
+                src = "\n".join(ln for ln in src.split("\n") if ln.strip() != "# NBVAL_IGNORE_OUTPUT")
                 cell["source"] = src
             if SOLUTION_TAG in tags:
                 meta["tags"] = [t for t in tags if t not in ("hide-input", "hide-output")] + ["hide-cell"]
@@ -372,8 +372,15 @@ def vendor_mermaid(root: Path = ROOT, npm: str | None = None) -> Path:
             raise SystemExit(f"mermaid-{MERMAID_VERSION}.tgz does not match its pinned integrity hash")
         dest.parent.mkdir(parents=True, exist_ok=True)
         with tarfile.open(tgz) as tar:
-            dest.write_bytes(tar.extractfile("package/dist/mermaid.min.js").read())
-            dest.with_name("mermaid.LICENSE").write_bytes(tar.extractfile("package/LICENSE").read())
+
+            def member(name: str) -> bytes:
+                f = tar.extractfile(name)
+                if f is None:
+                    raise SystemExit(f"mermaid-{MERMAID_VERSION}.tgz has no file {name}")
+                return f.read()
+
+            dest.write_bytes(member("package/dist/mermaid.min.js"))
+            dest.with_name("mermaid.LICENSE").write_bytes(member("package/LICENSE"))
     stamp.write_text(MERMAID_VERSION + "\n")
     return dest
 
@@ -405,7 +412,8 @@ def build(
     html_dir = path_output / "_build" / "html"
     if html_dir.exists():
         shutil.rmtree(html_dir)
-    cmd = jupyter_book_command() + [
+    cmd = [
+        *jupyter_book_command(),
         "build",
         str(source),
         "--path-output",
@@ -476,7 +484,7 @@ def read_page(path: Path) -> _PageText:
 
 
 def answer_fingerprints(min_len: int = 30) -> dict:
-    """{exercise id: [normalised pieces of its reference answer]} (as tests/test_workbook.py builds them)."""
+    """{exercise id: [normalised pieces of its reference answer]} (as tests/unit/test_workbook.py builds them)."""
     from dbworkbook.exercises.catalog import all_exercises
     from dbworkbook.exercises.core import render_answer
 
@@ -507,7 +515,7 @@ def check_site(html_dir: Path, notebooks: list[str]) -> list[str]:
         for href in parsed.links:
             if re.match(r"^[a-z][a-z0-9+.-]*:", href) or href.startswith("//"):
                 continue
-            target, _, frag = href.partition("#")
+            target, _, _frag = href.partition("#")
             if not target:
                 continue
             dest = (page.parent / target).resolve()

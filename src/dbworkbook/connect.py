@@ -29,6 +29,15 @@ def _hint(cfg: _settings.Settings, what: str) -> str:
     return f"Check the URL in the environment ({_settings.URL_VARS[what]}) and that the server accepts connections."
 
 
+def _where(url: str) -> str:
+    """host:port of a URL, without its credentials: what a "did not answer" message names (the
+    external backend's servers are wherever its URLs say, not 127.0.0.1)."""
+    from urllib.parse import urlsplit
+
+    netloc = urlsplit(url).netloc.rsplit("@", 1)[-1]
+    return netloc or url.split("?", 1)[0]
+
+
 def postgres(autocommit: bool = True, **kwargs):
     """A new psycopg connection to the workbook database. Close it (or use ``with``) when done."""
     import psycopg
@@ -39,7 +48,7 @@ def postgres(autocommit: bool = True, **kwargs):
     except psycopg.OperationalError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ConnectionFailed(
-            f"PostgreSQL at 127.0.0.1:{cfg.pg_port} did not answer ({first}). {_hint(cfg, 'postgres')}"
+            f"PostgreSQL at {_where(cfg.postgres_url())} did not answer ({first}). {_hint(cfg, 'postgres')}"
         ) from None
 
 
@@ -82,7 +91,7 @@ def mongo(database: str = _settings.MONGO_DATABASE, check: bool = True):
         except pymongo.errors.PyMongoError as exc:
             cfg = _settings.get()
             raise ConnectionFailed(
-                f"MongoDB at 127.0.0.1:{cfg.mongo_port} did not answer ({type(exc).__name__}). {_hint(cfg, 'mongo')}"
+                f"MongoDB at {_where(cfg.mongo_url)} did not answer ({type(exc).__name__}). {_hint(cfg, 'mongo')}"
             ) from None
     return client[database]
 
@@ -106,9 +115,7 @@ def redis(db: int | None = None, decode_responses: bool = True, **kwargs):
     try:
         client.ping()
     except redis_py.exceptions.ConnectionError as exc:
-        raise ConnectionFailed(
-            f"Redis at 127.0.0.1:{cfg.redis_port} did not answer ({exc}). {_hint(cfg, 'redis')}"
-        ) from None
+        raise ConnectionFailed(f"Redis at {_where(url)} did not answer ({exc}). {_hint(cfg, 'redis')}") from None
     return client
 
 

@@ -115,7 +115,7 @@ def run() -> int:
     from .datasets import fingerprint
 
     state, data, why = fingerprint.inspect()
-    if state == "ok":
+    if state == "ok" and data is not None:
         _line(
             OK, f"dataset {data.get('scale')} seeded {data.get('seeded_at', '?')} ({cfg.fingerprint_path.name} valid)"
         )

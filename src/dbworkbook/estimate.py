@@ -19,7 +19,7 @@ constants put the whole series at about 15 hours, in that range; a notebook's sl
 dense plan-reading sections, come out at about 1 minute per 100 words plus their cells.
 
 Cells tagged ``deep-dive`` (sections a first pass can skip, headed "Deep dive — optional") are
-left out of the **core path**; the **full** time counts everything. ``tests/test_estimate.py``
+left out of the **core path**; the **full** time counts everything. ``tests/unit/test_estimate.py``
 keeps every notebook's stated figures within ±25 % of these, and each notebook's core path at
 most ``MAX_CORE_MINUTES`` (the series' at most ``MAX_SERIES_CORE_MINUTES``).
 """

@@ -78,7 +78,7 @@ def build(progress_data: dict | None = None, learner: str | None = None) -> dict
     recorded = recorded if isinstance(recorded, dict) else {}
     catalogs = notebooks()
     names = progress._notebook_names()
-    # Notebooks with recorded entries but no catalog here (the demo exercises, an older catalog)
+    # Notebooks with recorded entries but no catalog here (a registered catalog's, an older catalog's)
     # still appear, with what the progress file knows about them.
     extra: dict[str, list[str]] = {}
     for ex_id, e in recorded.items():
@@ -274,7 +274,7 @@ def read_report(path: Path) -> dict:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except UnicodeDecodeError:
         raise ReportError("not a text file") from None
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise ReportError(f"not valid JSON ({exc.msg} at line {exc.lineno})") from None
     except OSError as exc:
         raise ReportError(f"cannot be read ({exc.strerror or exc})") from None
@@ -285,7 +285,7 @@ def read_report(path: Path) -> dict:
             raise ReportError(
                 "a raw progress.json, not a report: ask the learner to run `make report` and hand in its .json"
             )
-        raise ReportError('JSON, but not a workbook report (no "format": "%s")' % FORMAT)
+        raise ReportError(f'JSON, but not a workbook report (no "format": "{FORMAT}")')
     if _int(data.get("format_version")) > FORMAT_VERSION:
         raise ReportError(
             f"written by a newer workbook (report format {data.get('format_version')}): update this checkout"
@@ -383,7 +383,8 @@ def summarize(reports: list[dict]) -> dict:
                     s["after_reveal"] += 1
                 elif x["status"] == "passed":
                     s["passing"] += 1
-        totals = rep.get("totals") if isinstance(rep.get("totals"), dict) else {}
+        totals = rep.get("totals")
+        totals = totals if isinstance(totals, dict) else {}
         rows.append(
             {
                 "learner": rep["learner"],

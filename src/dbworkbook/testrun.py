@@ -1,12 +1,16 @@
-"""``python -m dbworkbook test`` (what ``make test`` and ``.ci/run`` call).
+"""``python -m dbworkbook test`` (what ``make test`` and ``.ci/run`` call), ``lint`` and ``nbval``.
 
-Starts the embedded servers that are not already running, makes sure the dataset is seeded,
-runs the unit tests and every notebook under nbval, and stops the servers it started (servers
-you started yourself keep running). With the docker or external backend it only runs pytest.
+``test`` first runs the linters (``lint``: ruff check, ruff format --check, mypy; seconds), then
+starts the embedded servers that are not already running, makes sure the dataset is seeded, runs
+the tests (tests/unit, tests/integration, the rest of tests/) and every notebook under nbval, and
+stops the servers it started (servers you started yourself keep running). With the docker or
+external backend it only runs pytest. ``nbval`` runs notebooks under nbval with the same flags
+(``make test-notebooks``): the flags live here only.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -23,6 +27,64 @@ NBVAL_ARGS = [
     "--nbval-cell-timeout",
     "300",
 ]
+
+
+# What the linters read: the package, the tests (ruff's settings are in pyproject.toml; mypy's
+# `files` there name src/dbworkbook).
+LINT_PATHS = ["src", "tests", "tests_after_notebooks"]
+LINTERS = {"ruff": "ruff", "mypy": "mypy"}  # module -> the dev extra's package
+
+
+def lint_commands() -> list[tuple[str, list[str]]]:
+    py = sys.executable
+    return [
+        ("ruff check", [py, "-m", "ruff", "check", "--quiet", *LINT_PATHS]),
+        ("ruff format --check", [py, "-m", "ruff", "format", "--check", "--quiet", *LINT_PATHS]),
+        ("mypy", [py, "-m", "mypy"]),
+    ]
+
+
+def lint() -> int:
+    """ruff check, ruff format --check and mypy; one line each, and what to run when one fails."""
+    root = _settings.project_root()
+    missing = [pkg for module, pkg in LINTERS.items() if importlib.util.find_spec(module) is None]
+    if missing:
+        print(
+            f"ERROR: {' and '.join(missing)} not installed here: install the dev extra "
+            "(pip install -e '.[dev]'; `make lint` and `make test` do it).",
+            file=sys.stderr,
+        )
+        return 2
+    failed = []
+    for name, cmd in lint_commands():
+        t0 = time.monotonic()
+        result = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
+        took = time.monotonic() - t0
+        if result.returncode == 0:
+            print(f"✓ {name} ({took:.1f} s)", flush=True)
+            continue
+        failed.append(name)
+        print(f"✗ {name} failed ({took:.1f} s):", flush=True)
+        print((result.stdout + result.stderr).rstrip(), flush=True)
+    if failed:
+        print(
+            f"ERROR: {', '.join(failed)} found problems (above). `ruff check --fix` and `ruff format` fix "
+            "most of ruff's; mypy's need an edit. `make lint` runs the three again.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def nbval_command(paths=("notebooks",), extra=()) -> list[str]:
+    """pytest on notebooks under nbval: what `make test-notebooks` runs (servers up and seeded)."""
+    return pytest_command(paths=paths, extra=extra)
+
+
+def run_nbval(paths: list[str] | None = None, extra: list[str] | None = None) -> int:
+    env = dict(os.environ, DBWB_STRICT_CHECKS="1", DBWB_PROGRESS="0")
+    env.pop("MPLBACKEND", None)
+    return subprocess.call(nbval_command(paths or ("notebooks",), extra or ()), cwd=_settings.project_root(), env=env)
 
 
 # Order matters: tests_after_notebooks/ checks every exercise against the state the notebooks'
@@ -43,6 +105,8 @@ def pytest_command(paths=("tests", "notebooks", "tests_after_notebooks"), extra=
 
 
 def run(extra: list[str] | None = None) -> int:
+    if lint() != 0:
+        return 1
     cfg = _settings.get()
     root = _settings.project_root()
     started = []
@@ -58,9 +122,9 @@ def run(extra: list[str] | None = None) -> int:
                     started.append(server)
                 else:
                     print(f"{server.label} already running: using it, leaving it running", flush=True)
-        from .datasets import cli_seed
+        from .__main__ import main as cli
 
-        if cli_seed(scale=None, force=False) != 0:
+        if cli(["seed"]) != 0:  # what `python -m dbworkbook seed` does, with its lines
             return 1
         print(f"setup took {time.monotonic() - t0:.1f} s; running pytest", flush=True)
         return subprocess.call(pytest_command(extra=extra or ()), cwd=root, env=env)

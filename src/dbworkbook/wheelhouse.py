@@ -117,7 +117,8 @@ def download_target(
     reqs: list[str], dest: Path, platforms: list[str], py: str, *, pip_args=(), quiet=True
 ) -> subprocess.CompletedProcess:
     abi = "cp" + py.replace(".", "")
-    cmd = _pip() + [
+    cmd = [
+        *_pip(),
         "download",
         "--dest",
         str(dest),
@@ -141,6 +142,12 @@ def download_target(
 
 # --------------------------------------------------------------------------- markers, second pass
 _NAME = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def _requirement_name(requirement: str) -> str:
+    """The project name a requirement line starts with (the whole line if none matches)."""
+    m = _NAME.match(requirement)
+    return m.group(1) if m else requirement
 
 
 def canonical(name: str) -> str:
@@ -230,7 +237,7 @@ def download(target: Path, *, this_platform_only: bool = False, extras: tuple[st
     failures, notes = [], []
     if this_platform_only:
         result = subprocess.run(
-            _pip() + ["download", "--dest", str(target), "--only-binary=:all:", "--quiet", *reqs],
+            [*_pip(), "download", "--dest", str(target), "--only-binary=:all:", "--quiet", *reqs],
             capture_output=True,
             text=True,
             env=_clean_env(),
@@ -254,7 +261,7 @@ def download(target: Path, *, this_platform_only: bool = False, extras: tuple[st
                     result = download_target(extra, target, platforms, py)
                 ok = result.returncode == 0
                 if not ok and any(name in result.stderr.lower() for name in EMBEDDED):
-                    others = [r for r in reqs if canonical(_NAME.match(r).group(1)) not in EMBEDDED]
+                    others = [r for r in reqs if canonical(_requirement_name(r)) not in EMBEDDED]
                     retry = download_target(others, target, platforms, py)
                     if retry.returncode == 0:
                         notes.append(
@@ -320,7 +327,7 @@ def install(
     env["PIP_NO_INDEX"] = "1"
     base = [str(vpy), "-m", "pip", "install", "--no-index", "--find-links", str(wheelhouse), "--quiet"]
     steps = [
-        base + ["--upgrade", "pip"],
+        [*base, "--upgrade", "pip"],
         base + (["-e"] if editable else []) + [f"{root}{'[' + extras + ']' if extras else ''}"],
     ]
     for cmd in steps:

@@ -14,14 +14,17 @@ The slow ways run on a subset (their rate is per row, so it scales).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import tempfile
 import time
 
 from .. import connect
-from . import load_mongo, load_postgres, load_redis, passwords
+from . import load_redis
+from .core import DatasetMismatch, verify
 from .generator import generate, mongo_documents, redis_commands, sqlite_rows
+from .loaders import Generation, MongoLoader, PostgresLoader, RedisLoader
 from .spec import scale_spec
 
 PG_SCHEMA = "bench"
@@ -30,14 +33,15 @@ REDIS_DB = 15
 SUBSET = {"to_sql": 20_000, "insert_one": 2_000, "set": 3_000, "sqlite_row": 2_000}
 
 
-def _pg(ds) -> dict:
+def _pg(gen: Generation) -> dict:
     import pandas as pd
 
     with connect.postgres() as conn:
         conn.execute(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
         conn.execute(f"CREATE SCHEMA {PG_SCHEMA}")
         try:
-            stats = load_postgres.load(ds, PG_SCHEMA, conn=conn)
+            stats = PostgresLoader(PG_SCHEMA).load(gen)  # a new schema: nothing to drop
+            ds = gen.dataset.result()
             # The same rows' columns (the staging table's), the tutorial way.
             p, n = ds.posts, min(SUBSET["to_sql"], len(ds.posts))
             frame = pd.DataFrame(
@@ -67,12 +71,13 @@ def _pg(ds) -> dict:
     return {"fast": stats["rows_per_second"], "slow": to_sql, "subset": n, "stats": stats}
 
 
-def _mongo(ds) -> dict:
+def _mongo(gen: Generation) -> dict:
     client = connect.mongo_client()
     client.drop_database(MONGO_DB)
     db = client[MONGO_DB]
     try:
-        stats = load_mongo.load(ds, db)
+        stats = MongoLoader(db).load(gen)  # a new database: nothing to drop
+        ds = gen.dataset.result()
         # The same documents both ways (copies: insert_one adds nothing, but be safe).
         docs = mongo_documents(ds)["orders"][: SUBSET["insert_one"]]
         t = time.perf_counter()
@@ -88,11 +93,12 @@ def _mongo(ds) -> dict:
     return {"fast": stats["docs_per_second"], "slow": one, "subset": len(docs), "stats": stats, "subset_fast": many}
 
 
-def _redis(ds) -> dict:
+def _redis(gen: Generation) -> dict:
     r = connect.redis(db=REDIS_DB)
     r.flushdb()
     try:
-        stats = load_redis.load(ds, r)
+        stats = RedisLoader(REDIS_DB).load(gen)  # an empty db: nothing to drop
+        ds = gen.dataset.result()
         # redis-py's own Pipeline object on the same commands, for reference.
         r.flushdb()
         t = time.perf_counter()
@@ -149,81 +155,39 @@ def _sqlite(ds) -> dict:
         conn.close()
     finally:
         for suffix in ("", "-journal", "-wal", "-shm"):
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(path + suffix)
-            except OSError:
-                pass
     return {"fast": fast, "slow": slow, "subset": len(sub)}
 
 
 def bench(scale: str | None = None) -> dict:
+    """Load ``scale`` into the scratch targets with the seed's loaders and the tutorial ways;
+    rates in rows (documents, commands) per second, and verify()'s speed on the seeded data."""
     spec = scale_spec(scale)
-    ds = generate(spec.name)
-    passwords.fill_hashes(ds)
+    gen = Generation.complete(generate(spec.name))
     return {
         "scale": spec.name,
-        "postgres": _pg(ds),
-        "mongo": _mongo(ds),
-        "redis": _redis(ds),
-        "sqlite": _sqlite(ds),
-        "posts": len(ds.posts),
+        "postgres": _pg(gen),
+        "mongo": _mongo(gen),
+        "redis": _redis(gen),
+        "sqlite": _sqlite(gen.dataset.result()),
+        "posts": spec.posts,
+        "verify": verify_speed(),
     }
 
 
-def cli_bench(scale: str | None = None) -> int:
-    spec = scale_spec(scale)
-    print(
-        f"bench {spec.name}: loading into scratch targets (PostgreSQL schema {PG_SCHEMA}, MongoDB "
-        f"database {MONGO_DB}, Redis db {REDIS_DB}, a temporary SQLite file); they are dropped at the end.",
-        flush=True,
-    )
-    res = bench(spec.name)
-    pg, mg, rd, lt = res["postgres"], res["mongo"], res["redis"], res["sqlite"]
-    print(
-        f"  postgres  binary COPY {pg['fast']:,.0f} rows/s (all {pg['stats']['copy_rows']:,} rows) · "
-        f"DataFrame.to_sql {pg['slow']:,.0f} rows/s ({pg['subset']:,} of the same posts) · "
-        f"{pg['fast'] / pg['slow']:.1f}x"
-    )
-    print(
-        f"  mongo     insert_many {mg['fast']:,.0f} docs/s (all {mg['stats']['docs']:,} documents) · on "
-        f"{mg['subset']:,} orders: insert_many {mg['subset_fast']:,.0f} vs insert_one loop {mg['slow']:,.0f} "
-        f"docs/s · {mg['subset_fast'] / mg['slow']:.1f}x"
-    )
-    print(
-        f"  redis     pipelined {rd['fast']:,.0f} cmds/s (all {rd['stats']['commands']:,} commands; redis-py "
-        f"Pipeline {rd['redis_py_pipeline']:,.0f}) · on {rd['subset']:,} SETs: pipelined "
-        f"{rd['subset_fast']:,.0f} vs one per call {rd['slow']:,.0f} cmds/s · {rd['subset_fast'] / rd['slow']:.1f}x"
-    )
-    print(
-        f"  sqlite    executemany {lt['fast']:,.0f} rows/s · INSERT + commit per row {lt['slow']:,.0f} rows/s "
-        f"({lt['subset']:,} of the same rows) · {lt['fast'] / lt['slow']:.1f}x"
-    )
-    st = pg["stats"]
-    print(
-        f"  postgres  then, on the server: search_vector and metadata for {res['posts']:,} posts "
-        f"{st['derive_seconds']:.1f} s · keys {st['constraints_seconds']:.1f} s · "
-        f"VACUUM ANALYZE {st['vacuum_seconds']:.1f} s"
-    )
-    print("  verify    " + _verify_speed())
-    return 0
-
-
-def _verify_speed() -> str:
-    """How long a notebook's setup check takes on the seeded dataset (read-only; best of 3)."""
-    from .core import DatasetMismatch, verify
-
+def verify_speed() -> dict:
+    """How long a notebook's setup check takes on the seeded dataset (read-only; quick: best of 3):
+    {"scale", "quick_seconds", "full_seconds"}, or {"skipped": why} when it does not verify."""
     try:
         times = []
         for _ in range(3):
             t = time.perf_counter()
             result = verify(quick=True)
             times.append(time.perf_counter() - t)
-        full_t = time.perf_counter()
+        t = time.perf_counter()
         verify(quick=False)
-        full = time.perf_counter() - full_t
+        full = time.perf_counter() - t
     except DatasetMismatch as exc:
-        return f"skipped: the seeded dataset does not verify ({str(exc).splitlines()[0]})"
-    return (
-        f"verify(quick=True) on the seeded {result['scale']} dataset: {min(times):.2f} s (best of 3; "
-        f"the target is < 1 s on small) · verify(quick=False) {full:.1f} s"
-    )
+        return {"skipped": str(exc).splitlines()[0]}
+    return {"scale": result["scale"], "quick_seconds": min(times), "full_seconds": full}

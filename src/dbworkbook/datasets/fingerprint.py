@@ -123,8 +123,9 @@ def lock(exclusive: bool):
         os.close(fd)
 
 
-def compare(db: str, expected: dict, live: dict, quick: bool) -> list[str]:
-    """Human-readable differences between the stored and the live fingerprint of one database."""
+def compare(db: str, expected: dict, live: dict) -> list[str]:
+    """Human-readable differences between the stored and the live fingerprint of one database.
+    Only what ``live`` holds is compared (a quick check of MongoDB has no full checksum)."""
     unit = UNITS[db]
     out = []
     for name, exp in expected.items():

@@ -198,18 +198,18 @@ def build_users(n: int) -> Users:
 
     emails, seen = [], set()
     for i in range(n):
-        f, l, d = first[i], last[i], digits[i]
+        f, la, d = first[i], last[i], digits[i]
         st = style[i]
         if st == 0:
-            local = f"{f}.{l}{d}"
+            local = f"{f}.{la}{d}"
         elif st == 1:
-            local = f"{f}.{l}".lower()
+            local = f"{f}.{la}".lower()
         elif st == 2:
-            local = f"{f}{l}"
+            local = f"{f}{la}"
         elif st == 3:
-            local = f"{f[0]}{l}{d}".lower()
+            local = f"{f[0]}{la}{d}".lower()
         else:
-            local = f"{f}_{l}".upper()
+            local = f"{f}_{la}".upper()
         email = f"{local}@{domains[i]}"
         k = 2
         while email.lower() in seen:  # unique case-insensitively, too
@@ -218,12 +218,12 @@ def build_users(n: int) -> Users:
         seen.add(email.lower())
         emails.append(email)
     words = vocab.PASSWORD_WORDS
-    passwords = [f"{words[a]}-{words[b]}-{words[c]}{d}" for (a, b, c), d in zip(pw_words, pw_digits)]
+    passwords = [f"{words[a]}-{words[b]}-{words[c]}{d}" for (a, b, c), d in zip(pw_words, pw_digits, strict=True)]
     return Users(
         id_bytes=ids,
         first_names=first,
         last_names=last,
-        full_names=[f"{f} {l}" for f, l in zip(first, last)],
+        full_names=[f"{f} {la}" for f, la in zip(first, last, strict=True)],
         emails=emails,
         passwords=passwords,
         salts=salts,
@@ -306,7 +306,7 @@ def build_posts(n: int, users: Users, cats: Categories) -> Posts:
     # as an array first; the loop below only looks things up and joins strings.
     ci = category - 1  # category index
     own_len = np.asarray([len(t) for t in cats.terms], dtype=np.int64)[ci]
-    inh_len = np.asarray([len(t or o) for t, o in zip(cats.inherited, cats.terms)], dtype=np.int64)[ci]
+    inh_len = np.asarray([len(t or o) for t, o in zip(cats.inherited, cats.terms, strict=True)], dtype=np.int64)[ci]
     a_idx = np.floor(s.uniform(n) * own_len).astype(np.int64).tolist()
     b_idx = np.floor(s.uniform(n) * inh_len).astype(np.int64).tolist()
     t_tpl = s.integers(len(vocab.TITLES), n).tolist()
@@ -322,7 +322,7 @@ def build_posts(n: int, users: Users, cats: Categories) -> Posts:
 
     terms = cats.terms
     terms_cap = [tuple(_cap(t) for t in ts) for ts in terms]
-    inherited = [inh or own for inh, own in zip(cats.inherited, cats.terms)]
+    inherited = [inh or own for inh, own in zip(cats.inherited, cats.terms, strict=True)]
     titles_tpl = [_cap_template(t) for t in vocab.TITLES]
     lead_tpls = [_cap_template(t) for t in vocab.SENTENCES]
     cat_tags, generic_tags = cats.tags, vocab.GENERIC_TAGS
@@ -351,7 +351,7 @@ def build_posts(n: int, users: Users, cats: Categories) -> Posts:
     metadata = [
         f'{{"source": "{SOURCES[sc]}", "featured": {"true" if fe else "false"}, '
         f'"stats": {{"views": {vi}, "likes": {li}}}}}'
-        for sc, fe, vi, li in zip(source.tolist(), featured.tolist(), views.tolist(), likes.tolist())
+        for sc, fe, vi, li in zip(source.tolist(), featured.tolist(), views.tolist(), likes.tolist(), strict=True)
     ]
     return Posts(
         id_bytes=ids,
@@ -403,7 +403,7 @@ def _object_ids(stream: Stream, times: np.ndarray):
     from bson import ObjectId
 
     tails = stream.bytes(len(times), 8)
-    return [ObjectId(int(t).to_bytes(4, "big") + tail) for t, tail in zip(times.tolist(), tails)]
+    return [ObjectId(int(t).to_bytes(4, "big") + tail) for t, tail in zip(times.tolist(), tails, strict=True)]
 
 
 @dataclass
@@ -526,11 +526,12 @@ def mongo_people(spec: ScaleSpec, users: Users, cats: Categories) -> MongoPeople
     session_oids = _object_ids(s, s_created)
     sessions = [
         {"_id": oid, "userId": user_oids[uid], "token": tok, "userAgent": vocab.USER_AGENTS[a], "createdAt": utc(t)}
-        for oid, uid, tok, a, t in zip(session_oids, s_user.tolist(), tokens, agents, s_created.tolist())
+        for oid, uid, tok, a, t in zip(session_oids, s_user.tolist(), tokens, agents, s_created.tolist(), strict=True)
     ]
 
     categories = [
-        {"_id": cid, "name": name, "parent": parent} for cid, name, parent in zip(cats.ids, cats.names, cats.parent_ids)
+        {"_id": cid, "name": name, "parent": parent}
+        for cid, name, parent in zip(cats.ids, cats.names, cats.parent_ids, strict=True)
     ]
     return MongoPeople(
         docs={"users": mongo_users, "orders": orders, "sessions": sessions, "categories": categories},
@@ -549,7 +550,7 @@ def mongo_posts(spec: ScaleSpec, posts: Posts, people: MongoPeople) -> list[dict
     chosen = eligible[np.floor(np.arange(want) * (len(eligible) / want)).astype(np.int64)]
     post_oids = _object_ids(s, posts.created[chosen])
     docs = []
-    for oid, p in zip(post_oids, chosen.tolist()):
+    for oid, p in zip(post_oids, chosen.tolist(), strict=True):
         docs.append(
             {
                 "_id": oid,
@@ -617,7 +618,7 @@ def _redis_commands(ds: Dataset) -> list[tuple]:
     # Page views: the site's pages and its category pages, Zipf-like.
     pages = list(vocab.PAGES) + [f"category-{slug}" for slug in ds.categories.slugs]
     views = np.floor(2_000_000 / (np.arange(len(pages)) + 2) * (0.5 + s.uniform(len(pages)))).astype(np.int64).tolist()
-    for page, v in zip(pages, views):
+    for page, v in zip(pages, views, strict=True):
         cmds.append(("SET", f"page:{page}:views", str(v)))
 
     # A game leaderboard: 1,000 players with skewed scores.
@@ -634,7 +635,7 @@ def _redis_commands(ds: Dataset) -> list[tuple]:
         json.dumps(
             {"id": f"job-{i + 1:05d}", "type": t, "userId": uid + 1, "createdAt": iso(ts)}, separators=(",", ":")
         )
-        for i, (t, uid, ts) in enumerate(zip(j_types, j_user, j_time))
+        for i, (t, uid, ts) in enumerate(zip(j_types, j_user, j_time, strict=True))
     ]
     cmds.append(("LPUSH", "queue:jobs", jobs))
 
@@ -646,7 +647,7 @@ def _redis_commands(ds: Dataset) -> list[tuple]:
             ms[i] = ms[i - 1] + 1
     e_type = s.choose(vocab.EVENT_TYPES, vocab.EVENT_WEIGHTS, ne)
     e_user = (s.integers(r, ne) + 1).tolist()
-    for t, typ, uid in zip(ms.tolist(), e_type, e_user):
+    for t, typ, uid in zip(ms.tolist(), e_type, e_user, strict=True):
         cmds.append(("XADD", "events", f"{t}-0", {"type": typ, "user_id": str(uid)}))
     return cmds
 
@@ -701,7 +702,7 @@ def _sqlite_rows(ds: Dataset) -> dict[str, list[tuple]]:
         )
         for p in chosen
     ]
-    cat_rows = list(zip(cats.ids, cats.names, cats.parent_ids))
+    cat_rows = list(zip(cats.ids, cats.names, cats.parent_ids, strict=True))
     return {"categories": cat_rows, "users": user_rows, "posts": post_rows}
 
 
@@ -731,8 +732,8 @@ def dataset_digest(ds: Dataset, parts=("postgres", "mongo", "redis")) -> str:
         for col in (p.ids, p.title, p.content, p.metadata):
             text(col)
         text(",".join(t) for t in p.tags)
-        for col in (p.author, p.category, p.created, p.published):
-            arr(col)
+        for numbers in (p.author, p.category, p.created, p.published):
+            arr(numbers)
     if "mongo" in parts:
         for name, docs in sorted(mongo_documents(ds).items()):
             h.update(name.encode())

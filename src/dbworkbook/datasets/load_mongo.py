@@ -15,7 +15,6 @@ scan costs about 1 s per 100k documents on the embedded server.
 from __future__ import annotations
 
 import hashlib
-import time
 
 from .. import connect
 from .generator import Dataset, mongo_documents
@@ -46,26 +45,6 @@ def insert(db, docs: dict, names, bar=None) -> int:
     return total
 
 
-def load(ds: Dataset, db=None, bar=None) -> dict:
-    """Drop and reload the seeded collections. Returns timings and counts."""
-    t0 = time.perf_counter()
-    db = db if db is not None else connect.mongo()
-    docs = mongo_documents(ds)
-    build = time.perf_counter() - t0
-    drop(db)
-    t = time.perf_counter()
-    total = insert(db, docs, SEEDED_COLLECTIONS, bar)
-    insert_seconds = time.perf_counter() - t
-    return {
-        "build_seconds": build,
-        "insert_seconds": insert_seconds,
-        "docs": total,
-        "docs_per_second": total / insert_seconds if insert_seconds else 0.0,
-        "counts": {k: len(v) for k, v in docs.items()},
-        "seconds": time.perf_counter() - t0,
-    }
-
-
 def _doc_digest(raw: bytes) -> bytes:
     return hashlib.sha256(raw).digest()
 
@@ -88,7 +67,7 @@ def expected_fingerprint(ds: Dataset) -> dict:
         digests = [_doc_digest(r) for r in raws]
         order = sorted(range(len(docs)), key=lambda i: _id_key(docs[i]["_id"]))
         step = max(1, len(order) // SAMPLE)
-        picks = sorted(set(order[::step][: SAMPLE - 1] + [order[-1]])) if order else []
+        picks = sorted(set([*order[::step][: SAMPLE - 1], order[-1]])) if order else []
         sample_ids = [docs[i]["_id"] for i in picks]
         out[name] = {
             "count": len(docs),
@@ -125,14 +104,14 @@ def fingerprint(stored: dict, db=None, quick: bool = True) -> dict:
     db = db if db is not None else connect.mongo()
     raw_opts = CodecOptions(document_class=RawBSONDocument)
     existing = set(db.list_collection_names())
-    out = {}
+    out: dict[str, dict | None] = {}
     for name in SEEDED_COLLECTIONS:
         exp = stored.get(name) or {}
         if name not in existing:
             out[name] = None
             continue
         coll = db.get_collection(name, codec_options=raw_opts)
-        entry = {}
+        entry: dict[str, int | str] = {}
         if quick:
             ids = [_id_from_json(x) for x in exp.get("sample_ids", [])]
             found = list(coll.find({"_id": {"$in": ids}})) if ids else []

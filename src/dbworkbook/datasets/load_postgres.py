@@ -5,9 +5,9 @@ need on ``posts`` (``metadata JSONB``, ``category_id``). Only primary keys, fore
 UNIQUE on ``users.email`` and the CHECK on ``users.status`` exist after a seed: the lessons add
 every other index themselves.
 
-How the load works (``load``):
-1. ``DROP TABLE posts, users, categories`` (RESTRICT: if a notebook's object depends on them,
-   the reload stops and says which one), then the guide's ``CREATE TABLE`` for users and
+How a reload works (``drop``, then ``load``):
+1. ``drop``: ``DROP TABLE posts, users, categories`` (RESTRICT: if a notebook's object depends on
+   them, the reload stops and says which one). ``load``: the guide's ``CREATE TABLE`` for users and
    categories, and an UNLOGGED staging table for the raw post columns.
 2. Binary ``COPY`` of categories, the raw posts and users. The fields are handed to psycopg
    already in PostgreSQL's binary wire format where that is cheaper than building Python objects
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -262,7 +263,8 @@ def drop_for_reset(conn, schema: str = "public") -> list[tuple[str, str]]:
                 "only drops what notebooks own; drop these yourself (or move them into a schema "
                 "nbNN), then run `make reset` again."
             )
-    return sorted((NOTEBOOK_SCHEMA.fullmatch(nsp).group(1), descr) for nsp, _, descr in gone)
+    notebook = {nsp: m.group(1) for nsp, _, _ in gone if (m := NOTEBOOK_SCHEMA.fullmatch(nsp))}
+    return sorted((notebook[nsp], descr) for nsp, _, descr in gone)
 
 
 def _ts_wire(values: np.ndarray) -> list:
@@ -271,7 +273,7 @@ def _ts_wire(values: np.ndarray) -> list:
     a = np.asarray(values, dtype=np.int64)
     raw = ((a - PG_EPOCH) * 1_000_000).astype(">i8").tobytes()
     out = [raw[i : i + 8] for i in range(0, len(raw), 8)]
-    return [None if v < 0 else b for v, b in zip(a.tolist(), out)]
+    return [None if v < 0 else b for v, b in zip(a.tolist(), out, strict=True)]
 
 
 def _text_array_literal(items) -> str:
@@ -298,18 +300,21 @@ def _note(bar, step: str) -> None:
         bar.set_postfix_str(step)
 
 
-def load(ds: Dataset, schema: str = "public", hashes_ready=None, bar=None, conn=None) -> dict:
-    """Drop and reload the seeded tables in ``schema``. Returns timings and counts.
+def load(
+    ds: Dataset, schema: str = "public", wait_for_hashes: Callable[[], object] | None = None, bar=None, conn=None
+) -> dict:
+    """Load the seeded tables into ``schema``, where they do not exist (``drop`` them first).
+    Returns timings and counts.
 
-    ``hashes_ready`` (a threading.Event) is waited for before users are copied: the argon2
-    hashes may still be computing in another thread while posts load.
+    ``wait_for_hashes`` is called before users are copied: the argon2 hashes may still be
+    computing in another thread while posts load.
     """
     t0 = time.perf_counter()
     own = conn is None
     conn = conn or connect.postgres()
     stats: dict = {}
     try:
-        drop(conn, schema)
+        _session(conn, schema)
         with conn.transaction():
             conn.execute(DDL)
         cats, users, posts = ds.categories, ds.users, ds.posts
@@ -326,7 +331,7 @@ def load(ds: Dataset, schema: str = "public", hashes_ready=None, bar=None, conn=
             "categories",
             "id, name, parent_id",
             ["int4", "text", "int4"],
-            zip(cats.ids, cats.names, cats.parent_ids),
+            zip(cats.ids, cats.names, cats.parent_ids, strict=True),
         )
         copied += _copy(
             conn,
@@ -344,6 +349,7 @@ def load(ds: Dataset, schema: str = "public", hashes_ready=None, bar=None, conn=
                 published,
                 created,
                 posts.metadata,
+                strict=True,
             ),
             bar=bar,
         )
@@ -360,8 +366,8 @@ def load(ds: Dataset, schema: str = "public", hashes_ready=None, bar=None, conn=
         conn.execute(f"DROP TABLE {STAGE}")
         stats["derive_seconds"] = time.perf_counter() - t
 
-        if hashes_ready is not None:
-            hashes_ready.wait()
+        if wait_for_hashes is not None:
+            wait_for_hashes()
         if users.hashes is None:
             raise RuntimeError("password hashes missing (passwords.fill_hashes was not run)")
         t = time.perf_counter()
@@ -378,6 +384,7 @@ def load(ds: Dataset, schema: str = "public", hashes_ready=None, bar=None, conn=
                 users.status,
                 _ts_wire(users.created),
                 _ts_wire(users.updated),
+                strict=True,
             ),
         )
         copy_seconds += time.perf_counter() - t
@@ -419,7 +426,7 @@ def fingerprint(schema: str = "public", conn=None) -> dict:
     conn = conn or connect.postgres()
     try:
         conn.execute(f'SET search_path TO "{schema}"')
-        out = {}
+        out: dict[str, dict | None] = {}
         for table in SEEDED_TABLES:
             try:
                 count, checksum = conn.execute(f"SELECT count(*), {_checksum_sql(table)} FROM {table}").fetchone()

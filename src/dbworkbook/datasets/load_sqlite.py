@@ -51,14 +51,28 @@ COLUMNS = {
 }
 
 
+def _drops() -> str:
+    return "".join(f"DROP TABLE IF EXISTS {table};" for table in reversed(SEEDED_TABLES))
+
+
+def drop(path=None) -> None:
+    """Drop the seeded tables (other tables in the file stay)."""
+    conn = connect.sqlite(path)
+    try:
+        conn.execute("PRAGMA foreign_keys = OFF")
+        conn.executescript("BEGIN;" + _drops() + "COMMIT;")
+    finally:
+        conn.close()
+
+
 def load(ds: Dataset, path=None) -> dict:
+    """Replace the seeded tables in one transaction (dropping them, if they exist, first)."""
     t0 = time.perf_counter()
     rows = sqlite_rows(ds)
     conn = connect.sqlite(path)
     try:
         conn.execute("PRAGMA foreign_keys = OFF")
-        drops = "".join(f"DROP TABLE IF EXISTS {table};" for table in reversed(SEEDED_TABLES))
-        conn.executescript("BEGIN;" + drops + DDL + "COMMIT;")
+        conn.executescript("BEGIN;" + _drops() + DDL + "COMMIT;")
         with conn:
             for table in SEEDED_TABLES:
                 cols = COLUMNS[table]
@@ -84,7 +98,7 @@ def fingerprint(path=None) -> dict:
     conn = connect.sqlite(path)
     try:
         existing = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        out = {}
+        out: dict[str, dict | None] = {}
         for table in SEEDED_TABLES:
             if table not in existing:
                 out[table] = None

@@ -43,7 +43,7 @@ def hash_password(password: str, salt: bytes) -> str:
 
 def _key(users) -> str:
     h = hashlib.sha256(f"argon2id:{TIME_COST}:{MEMORY_COST}:{PARALLELISM}:{HASH_LEN}".encode())
-    for pw, salt in zip(users.passwords, users.salts):
+    for pw, salt in zip(users.passwords, users.salts, strict=True):
         h.update(pw.encode() + b"\0" + salt)
     return h.hexdigest()[:16]
 

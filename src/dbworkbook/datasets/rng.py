@@ -12,6 +12,7 @@ bit between CPUs. Weighted choices use integer weights and exact cumulative sums
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 
 import numpy as np
@@ -79,14 +80,14 @@ class Stream:
         and broken by position anyway)."""
         return np.argsort(self.raw(n), kind="stable")
 
-    def bytes(self, n: int, size: int) -> list[bytes]:
+    def bytes(self, n: int, size: int) -> list[builtins.bytes]:
         """n random byte strings of the given size."""
         words = (size + 7) // 8
         buf = self.raw(n * words).astype("<u8").tobytes()
         step = words * 8
         return [buf[i * step : i * step + size] for i in range(n)]
 
-    def uuids(self, n: int) -> list[bytes]:
+    def uuids(self, n: int) -> list[builtins.bytes]:
         """n version-4 UUIDs (16 bytes each) built from the stream: like uuid4(), but
         reproducible. ``uuid_text`` formats one the usual way."""
         a = self.raw(2 * n).astype("<u8").view(np.uint8).reshape(n, 16).copy()

@@ -14,8 +14,8 @@ solutions, so a solution that stops passing fails the tests). ``ex.assert_passes
 ``check(answer, strict=True)``. Progress is recorded unless ``DBWB_PROGRESS=0`` (see
 ``progress``).
 
-Exercises are declared as data in ``catalog/nbNN.py`` with the kinds below; ``catalog/demo.py``
-has one or two examples of each.
+Exercises are declared as data in ``catalog/nbNN.py`` with the kinds below; the tests'
+``tests/demo_catalog.py`` has one or two examples of each (registered with ``catalog.register``).
 
 How a notebook lays out one exercise (the student edition relies on it):
 

@@ -92,9 +92,9 @@ def close(a, b, tol: float) -> bool:
     if a[0] == "doc":
         if len(a[1]) != len(b[1]):
             return False
-        return all(ka == kb and close(va, vb, tol) for (ka, va), (kb, vb) in zip(a[1], b[1]))
+        return all(ka == kb and close(va, vb, tol) for (ka, va), (kb, vb) in zip(a[1], b[1], strict=True))
     if a[0] in ("list", "set", "row"):
-        return len(a[1]) == len(b[1]) and all(close(x, y, tol) for x, y in zip(a[1], b[1]))
+        return len(a[1]) == len(b[1]) and all(close(x, y, tol) for x, y in zip(a[1], b[1], strict=True))
     return a == b
 
 
@@ -140,7 +140,7 @@ def multiset_diff(expected: list, actual: list, tol: float = DEFAULT_TOLERANCE):
 
 def first_order_difference(expected: list, actual: list, tol: float = DEFAULT_TOLERANCE):
     """The first position where two equally long sequences differ, or None."""
-    for i, (a, b) in enumerate(zip(expected, actual)):
+    for i, (a, b) in enumerate(zip(expected, actual, strict=False)):  # callers compare lengths first
         if not close(a, b, tol):
             return i
     return None

@@ -17,7 +17,9 @@ from __future__ import annotations
 import copy
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 PASS_MARK = "✓"
 FAIL_MARK = "✗"
@@ -101,9 +103,10 @@ class Exercise:
     title: str
     task: str
     reference: object
-    hints: tuple = ()
-    wrong: tuple = ()
-    right: tuple = ()
+    # Declared as lists or tuples (the catalogs write lists); kept as tuples (__post_init__).
+    hints: Sequence[str] = ()
+    wrong: Sequence[Wrong] = ()
+    right: Sequence[Any] = ()
 
     kind = "exercise"
     answer_noun = "answer"
@@ -277,7 +280,7 @@ class Exercise:
         if not lines:
             return CheckResult(self.id, True, f"{PASS_MARK} {self.id} passed — {self.title}")
         if self.hints and self._hints_shown < len(self.hints):
-            lines = list(lines) + ["Stuck? ex.hint() reveals a hint."]
+            lines = [*lines, "Stuck? ex.hint() reveals a hint."]
         return CheckResult(self.id, False, _block(head_fail, lines))
 
     # ------------------------------------------------------------------ for subclasses
@@ -317,7 +320,7 @@ def render_answer(answer) -> str:
 
 
 def _block(head: str, lines: list[str]) -> str:
-    body = []
+    body: list[str] = []
     for line in lines:
         body.extend("  " + part for part in str(line).splitlines())
     return "\n".join([head, *body])
@@ -331,9 +334,7 @@ def is_empty(answer) -> bool:
         return True
     if isinstance(answer, str) and not answer.strip():
         return True
-    if callable(answer) and is_stub(answer):
-        return True
-    return False
+    return bool(callable(answer) and is_stub(answer))
 
 
 def is_stub(func) -> bool:

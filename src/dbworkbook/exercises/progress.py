@@ -14,7 +14,7 @@ damaged file costs the record, not the learner's notebook.
         "attempts": 3, "hints_shown": 1, "revealed_at": null, "passed_after_reveal": false,
         "first_attempt_at": "...", "first_passed_at": "...", "last_checked_at": "..."}}}
 
-The rules (tested in tests/test_progress.py):
+The rules (tested in tests/integration/test_progress.py):
   * "done" means the learner's answer **passes now**: ``passed`` is the outcome of the latest
     check, so a later failing check makes it not done; ``make reset`` clears ``passed`` for the
     notebooks whose objects it dropped (see ``invalidate``). Attempts, hints and reveals are kept.
@@ -26,6 +26,7 @@ With recording off, hints and reveals are kept in memory for the kernel's life.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import os
@@ -75,10 +76,8 @@ def _write(path: Path, data: dict) -> None:
             fh.write("\n")
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
 
 
@@ -183,7 +182,7 @@ def _notebook_names() -> dict[str, str]:
     from .. import settings as _settings
 
     folder = _settings.project_root() / "notebooks"
-    names = {}
+    names: dict[str, str] = {}
     if folder.is_dir():
         for nb in sorted(folder.glob("[0-9][0-9]_*.ipynb")):
             names.setdefault(nb.name[:2], nb.stem)

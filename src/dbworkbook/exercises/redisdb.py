@@ -77,7 +77,9 @@ import fnmatch
 import re
 import shlex
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import compare
 from .core import AuthorError, Exercise, Feedback, db_error_lines, python_error_line
@@ -221,7 +223,7 @@ class _RecordingMixin:
     MONITOR shows as the client's address). The connection handshake (HELLO, SELECT...) is not
     recorded."""
 
-    recorder: _Recorder = None  # set on the subclass made for one client
+    recorder: _Recorder  # set on the subclass made for one client (recording_client)
 
     def _dbwb_pending(self) -> list:
         pending = self.__dict__.get("_dbwb_names")
@@ -384,8 +386,8 @@ class Monitor:
         self.db = db
         self.token = uuid.uuid4().hex
         self.script_first = True
-        self._client = None
-        self._conn = None
+        self._client: Any = None  # a redis-py client and one of its connections, once started
+        self._conn: Any = None
 
     def _read(self):
         import redis as redis_py
@@ -458,7 +460,9 @@ class Monitor:
 def build_trace(lines: list, *, db: int, recorder: _Recorder, script_first: bool) -> Trace:
     """Group the monitor's lines into the calls of the code's own connections on ``db``, in
     atomic blocks (see the module docstring)."""
-    calls, blocks, open_blocks = [], [], {}
+    calls: list = []
+    blocks: list = []
+    open_blocks: dict = {}
     pending_lua, last_script = [], None
     ports = set(recorder.ports)
     any_client = recorder.unknown_address or not ports
@@ -771,7 +775,7 @@ class RedisTask(Exercise):
         if lines is None:
             trace = Trace([], [], list(recorder.requests))
         else:
-            trace = build_trace(lines, db=db, recorder=recorder, script_first=watcher.script_first)
+            trace = build_trace(lines, db=db, recorder=recorder, script_first=watcher is None or watcher.script_first)
         return Outcome(read_state(control, self._patterns()), returned, trace)
 
     def _compare(self, reference: Outcome, outcome: Outcome, predicates: list) -> list[str]:
@@ -928,7 +932,7 @@ class returns:
 class redis_holds:
     """``test(state, returned)`` is true; ``message`` says what is wrong otherwise."""
 
-    test: object
+    test: Callable[..., Any]
     message: str
 
     def verify(self, outcome: Outcome) -> str | None:

@@ -107,7 +107,9 @@ def placeholder_for(solution, kind: str | None = None, name: str = "answer") -> 
         node = ast.Dict(keys=[ast.Constant(k) for k in solution], values=[ast.Constant(None)] * len(solution))
         return _placeholder_for_node(name, node, kind)
     if isinstance(solution, (list, tuple)):
-        elts = [ast.Dict(keys=[], values=[]) if isinstance(v, dict) else ast.Constant(None) for v in solution]
+        elts: list[ast.expr] = [
+            ast.Dict(keys=[], values=[]) if isinstance(v, dict) else ast.Constant(None) for v in solution
+        ]
         return _placeholder_for_node(name, ast.List(elts=elts), kind)
     return f"{name} = ...  # your answer here"
 
@@ -261,7 +263,7 @@ def verify_student_edition(source_dir="notebooks", *, catalogs=None) -> list[str
     each ``solution`` cell follows an ``exercise("NN.k")`` call naming a declared exercise, its
     student placeholder fails, and its own source (run on its own: solution cells must be
     self-contained) passes; every exercise of catalog nbNN is used in notebook NN.
-    ``catalogs`` limits the catalogs checked (default: every ``nbNN``; ``["demo"]``: the examples).
+    ``catalogs`` limits the catalogs checked (default: every ``nbNN``; ``["demo"]``: the tests' registered examples).
     Returns one line per notebook/catalog checked; raises AssertionError listing every problem.
     """
     import nbformat
@@ -270,9 +272,9 @@ def verify_student_edition(source_dir="notebooks", *, catalogs=None) -> list[str
 
     problems: list[str] = []
     report: list[str] = []
-    everything = notebooks(include_demo=True)
+    everything = notebooks(include_registered=True)
     if catalogs is None:
-        catalogs = {nb: items for nb, items in everything.items() if nb != "demo"}
+        catalogs = notebooks()
     else:
         catalogs = {nb: everything.get(nb, []) for nb in catalogs}
     for nb_id, exercises in catalogs.items():

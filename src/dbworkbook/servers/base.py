@@ -9,6 +9,7 @@ and a pid file left behind by a crash is cleaned up.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import signal
@@ -192,19 +193,15 @@ class Server:
         try:
             os.killpg(pid, self.stop_signal)
         except OSError:
-            try:
+            with contextlib.suppress(OSError):
                 os.kill(pid, self.stop_signal)
-            except OSError:
-                pass
         deadline = time.monotonic() + self.stop_timeout
         while time.monotonic() < deadline and pid_alive(pid):
             time.sleep(0.1)
         if pid_alive(pid):
             for kill in (os.killpg, os.kill):
-                try:
+                with contextlib.suppress(OSError):
                     kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
             time.sleep(0.3)
         child = _CHILDREN.pop(pid, None)
         if child is not None:

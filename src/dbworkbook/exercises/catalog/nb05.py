@@ -177,7 +177,7 @@ def _bucket_exists(coll) -> bool:
 
 
 def _bucket_counts_ok(coll) -> bool:
-    return sorted(d.get("count") for d in _buckets(coll)) == [10, 25, 25]
+    return sorted(d.get("count", 0) for d in _buckets(coll)) == [10, 25, 25]
 
 
 def _bucket_readings_ok(coll) -> bool:
@@ -398,7 +398,7 @@ EXERCISES = [
         wrong=[
             Wrong(
                 {
-                    "filter": {"addresses.type": "shipping", "addresses.city": "Paris", "addresses.type": _NO_HOME},  # noqa: F601
+                    "filter": {"addresses.type": "shipping", "addresses.city": "Paris", "addresses.type": _NO_HOME},  # noqa: F601  the mistake itself: Python keeps the last duplicate key
                     "projection": _EMAIL,
                 },
                 says="Unexpected documents",
@@ -425,7 +425,7 @@ EXERCISES = [
             ),
             Wrong(
                 {
-                    "filter": {"addresses": _ELEM, "addresses": {"$elemMatch": {"type": _NO_HOME}}},  # noqa: F601
+                    "filter": {"addresses": _ELEM, "addresses": {"$elemMatch": {"type": _NO_HOME}}},  # noqa: F601  the mistake itself: the second key wins
                     "projection": _EMAIL,
                 },
                 says="Unexpected documents",

@@ -1,19 +1,21 @@
-"""Example declarations, one or two of each kind, on scratch objects the unit tests own.
+"""Example declarations, one or two of each kind, on scratch objects the tests own.
 
-Not a notebook: the ids are ``demo.*``, the objects are PostgreSQL schema ``test_exercises``,
+Importing this module registers them as the catalog ``demo`` (``catalog.register``): test code,
+not part of the package. Not a notebook: the ids are ``demo.*``, the objects are PostgreSQL schema ``test_exercises``,
 MongoDB collections ``test_exercises_*`` and Redis database 14. ``install_fixtures()`` creates
 their data (idempotent, about a second); ``remove_fixtures()`` drops it.
 
-Lesson authors: copy a declaration into ``catalog/nbNN.py``, give it an ``NN.k`` id and drop the
+Lesson authors: copy a declaration into ``src/dbworkbook/exercises/catalog/nbNN.py``, give it an ``NN.k`` id and drop the
 ``schema=`` / ``collection=`` / ``db=`` lines that point at the scratch objects (an exercise uses
 its notebook's schema ``nbNN`` then ``public``, and Redis database NN, by default).
 """
 
 from __future__ import annotations
 
-from ..mongodb import MongoQuery, MongoState, drop_indexes, mongo_index, mongo_uses_index
-from ..redisdb import RedisTask, expires
-from ..sql import SQLQuery, SQLState, index_on, uses_index
+from dbworkbook.exercises import catalog
+from dbworkbook.exercises.mongodb import MongoQuery, MongoState, drop_indexes, mongo_index, mongo_uses_index
+from dbworkbook.exercises.redisdb import RedisTask, expires
+from dbworkbook.exercises.sql import SQLQuery, SQLState, index_on, uses_index
 
 SCHEMA = "test_exercises"
 BOOKS = "test_exercises_books"
@@ -147,10 +149,13 @@ EXERCISES = [
 ]
 
 
+catalog.register("demo", EXERCISES)
+
+
 def install_fixtures() -> None:
-    """Create the scratch data the demo exercises read (idempotent)."""
-    from ... import connect
-    from .. import redisdb
+    """Create the scratch data the demo exercises read (idempotent; needs the servers)."""
+    from dbworkbook import connect
+    from dbworkbook.exercises import redisdb
 
     with connect.postgres() as conn:
         conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
@@ -184,8 +189,8 @@ def install_fixtures() -> None:
 
 
 def remove_fixtures() -> None:
-    from ... import connect
-    from .. import redisdb
+    from dbworkbook import connect
+    from dbworkbook.exercises import redisdb
 
     with connect.postgres() as conn:
         conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")

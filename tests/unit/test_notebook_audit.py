@@ -11,7 +11,7 @@ import pytest
 
 from tests import nbaudit
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
@@ -31,7 +31,10 @@ def test_skeleton(path):
     """Title with the notebook's number, a setup cell calling wb.setup, a recap and further reading."""
     nb = json.loads(path.read_text())
     cells = nb["cells"]
-    src = lambda c: "".join(c["source"]) if isinstance(c["source"], list) else c["source"]  # noqa: E731
+
+    def src(c) -> str:
+        return "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+
     first = src(cells[0])
     number = path.name[:2]
     assert cells[0]["cell_type"] == "markdown" and first.startswith(f"# {number} · "), first[:80]

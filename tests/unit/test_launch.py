@@ -20,7 +20,7 @@ import jsonschema
 
 from dbworkbook.workbook import FIRST_NOTEBOOK
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEVCONTAINER = ROOT / ".devcontainer" / "devcontainer.json"
 SCHEMA = ROOT / "tests" / "schemas" / "devContainer.base.schema.json"
 BINDER = ROOT / "binder"
@@ -102,13 +102,15 @@ def test_binder_files_exist_and_start_is_executable():
         assert os.access(path, os.X_OK), f"binder/{name} must be executable"
         assert path.read_text().startswith("#!/bin/bash\n")
         subprocess.run(["bash", "-n", str(path)], check=True)
-    lines = [l.strip() for l in (BINDER / "start").read_text().splitlines() if l.strip() and not l.startswith("#")]
+    lines = [ln.strip() for ln in (BINDER / "start").read_text().splitlines() if ln.strip() and not ln.startswith("#")]
     assert lines[-1] == 'exec "$@"'
 
 
 def test_binder_requirements_are_exactly_the_pyproject_pins():
     reqs = [
-        l.strip() for l in (BINDER / "requirements.txt").read_text().splitlines() if l.strip() and not l.startswith("#")
+        ln.strip()
+        for ln in (BINDER / "requirements.txt").read_text().splitlines()
+        if ln.strip() and not ln.startswith("#")
     ]
     assert sorted(reqs) == sorted(_pins())
     runtime = (BINDER / "runtime.txt").read_text().strip()

@@ -15,7 +15,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 Z2JH = ROOT / "docker" / "z2jh"
 
 

@@ -16,7 +16,7 @@ from dbworkbook import workbook
 from dbworkbook.exercises.catalog import all_exercises
 from dbworkbook.exercises.core import render_answer
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 MIN_FINGERPRINT = 30
 
@@ -72,7 +72,7 @@ def test_lesson_outputs_kept_exercise_outputs_cleared(generated):
         ref = json.loads((NOTEBOOKS / path.name).read_text())
         assert len(nb["cells"]) == len(ref["cells"])
         kept = 0
-        for cell, ref_cell in zip(nb["cells"], ref["cells"]):
+        for cell, ref_cell in zip(nb["cells"], ref["cells"], strict=True):
             if cell["cell_type"] != "code":
                 continue
             if workbook.is_exercise_cell(ref_cell):

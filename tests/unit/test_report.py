@@ -78,7 +78,7 @@ def test_report_holds_no_answers(monkeypatch, tmp_path):
     text = (out / "ada.json").read_text() + (out / "ada.html").read_text()
     from dbworkbook.exercises.core import render_answer
 
-    for ex in catalog.all_exercises(include_demo=True):
+    for ex in catalog.all_exercises(include_registered=True):
         ref = render_answer(ex.reference)
         if len(ref) >= 25:
             assert ref not in text, ex.id
@@ -150,7 +150,7 @@ def test_cli_report_and_class_report(monkeypatch, tmp_path):
     page = (hand_in / "class-report.html").read_text()
     for name in ("Ada", "Grace", "Linus", "Barbara"):
         assert f"<td>{name}</td>" in page
-    reports, skipped = report.collect(hand_in)
+    reports, _skipped = report.collect(hand_in)
     summary = report.summarize(reports)
     [stuck] = [s for s in summary["stuck"] if s["id"] == EX]
     assert (stuck["tried_not_passing"], stuck["after_reveal"], stuck["passing"]) == (2, 1, 1)

@@ -16,8 +16,10 @@ from dbworkbook.exercises import (
     MongoQuery,
     MongoState,
     RedisTask,
+    Scenario,
     SQLQuery,
     SQLState,
+    atomic,
     catalog,
     column_on,
     constraint_on,
@@ -26,30 +28,23 @@ from dbworkbook.exercises import (
     expires,
     index_on,
     key_is,
+    max_round_trips,
     mongo_index,
+    never,
     persistent,
     progress,
     returns,
     trigger_on,
+    uses,
 )
-from dbworkbook.exercises.catalog import demo
+from dbworkbook.exercises import mongodb as mongo_engine
 from dbworkbook.exercises.redisdb import client as redis_client
-from dbworkbook.exercises.sql import pg_plan_problem, split_sql
+from dbworkbook.exercises.sql import pg_plan_problem
 from dbworkbook.exercises.sql import uses_index as uses_index_
 from dbworkbook.plans import Plan
+from tests import demo_catalog as demo
 
-
-@pytest.fixture(scope="module", autouse=True)
-def fixtures():
-    from dbworkbook import connect
-
-    try:
-        connect.ping_all()
-        demo.install_fixtures()
-    except connect.ConnectionFailed as exc:  # pragma: no cover - servers down
-        pytest.skip(f"servers not running: {exc}")
-    yield
-    demo.remove_fixtures()
+pytestmark = pytest.mark.usefixtures("demo_fixtures")  # tests/integration/conftest.py
 
 
 @pytest.fixture(autouse=True)
@@ -74,7 +69,9 @@ def passes(ex, answer) -> None:
 
 
 # --------------------------------------------------------------------------- every demo exercise
-@pytest.mark.parametrize("ex_id", [ex.id for ex in catalog.all_exercises(include_demo=True) if ex.notebook == "demo"])
+@pytest.mark.parametrize(
+    "ex_id", [ex.id for ex in catalog.all_exercises(include_registered=True) if ex.notebook == "demo"]
+)
 def test_demo_references_pass_and_empty_answers_fail(ex_id):
     ex = exercise(ex_id)
     passes(ex, ex.reference)
@@ -210,18 +207,6 @@ def test_pg_answers_are_rolled_back_and_may_hold_several_statements():
     passes(ex, ex.reference)  # the authors are still there
     assert "Your SQL returns no rows at all" in fails(ex, "CREATE TEMP TABLE x (a int)")
     assert "Your answer should be SQL text (a string), not dict." in fails(ex, {"a": 1})
-
-
-def test_split_sql_respects_quotes_comments_and_dollar_quotes():
-    script = """SELECT ';' AS a; -- comment; still comment
-    /* block; */ CREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; $body$ LANGUAGE sql;
-    -- only a comment;
-    SELECT "odd;name" FROM t"""
-    parts = split_sql(script)
-    assert len(parts) == 3
-    assert parts[0] == "SELECT ';' AS a"
-    assert parts[1].endswith("$body$ SELECT 1; $body$ LANGUAGE sql")
-    assert parts[2].endswith('SELECT "odd;name" FROM t')
 
 
 # --------------------------------------------------------------------------- PostgreSQL DDL/state
@@ -452,28 +437,6 @@ def test_pg_state_constraints_triggers_columns():
 
 
 # --------------------------------------------------------------------------- SQLite
-def test_sqlite_query_feedback():
-    ex = exercise("demo.sqlite_query")
-    assert "Unexpected rows (1):\n      ('Osaka', 2753000)" not in fails(
-        ex, "SELECT name, population FROM cities WHERE population > 5000000"
-    )
-    msg = fails(ex, "SELECT name, population FROM cities WHERE population > 500000")
-    assert "Unexpected rows (1):\n      ('Oslo', 709000)" in msg
-    assert 'SQLite says: near "SELEC": syntax error' in fails(ex, "SELEC 1")
-    slow = dataclasses.replace(ex, timeout=0.3)
-    msg = fails(slow, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*), 1 FROM c")
-    assert "Your query ran longer than 0.3 s (time limit)" in msg
-
-
-def test_sqlite_full_scan_plan():
-    ex = dataclasses.replace(
-        exercise("demo.sqlite_query"), must_use_index=True, reference="SELECT name FROM cities WHERE country = 'NO'"
-    )
-    passes(ex, ex.reference)
-    msg = fails(ex, "SELECT name FROM cities WHERE country || '' = 'NO'")
-    assert "The plan scans the whole table (SCAN cities): no index serves this query." in msg
-
-
 # --------------------------------------------------------------------------- MongoDB queries
 def test_mongo_missing_extra_and_count():
     ex = exercise("demo.mongo_filter")
@@ -554,7 +517,7 @@ def test_mongo_state_index_checks():
     assert "Index email_1 has the right keys but is not unique." in fails(ex, lambda coll: coll.create_index("email"))
 
     def typo(coll):
-        coll.create_index(emial, unique=True)  # noqa: F821
+        coll.create_index(emial, unique=True)  # noqa: F821  the learner's typo the check must report
 
     assert "Your function raised NameError: name 'emial' is not defined" in fails(ex, typo)
 
@@ -674,27 +637,6 @@ def test_hints_one_at_a_time(capsys, monkeypatch, tmp_path):
     assert "Stuck? ex.hint() reveals a hint." not in fails(ex, [{"$match": {"year": 1}}])
 
 
-def test_display_and_solution(capsys):
-    ex = exercise("demo.pg_query")
-    assert repr(ex).startswith("Exercise demo.pg_query — List the Norwegian authors by name\n\nReturn the `name`")
-    assert ex._repr_markdown_().startswith("**Exercise demo.pg_query — List the Norwegian authors by name**")
-    ex.show()
-    assert "Return the `name` and `country`" in capsys.readouterr().out
-    assert ex.reference.startswith("SELECT name, country")
-    with pytest.raises(KeyError, match=r"no exercise 'demo\.nope'"):
-        exercise("demo.nope")
-
-
-def test_is_stub():
-    def empty(r):
-        """Docstring."""
-
-    def doing(r):
-        return r.get("x")
-
-    assert core.is_stub(empty) and not core.is_stub(doing)
-
-
 # --------------------------------------------------------------------------- progress
 def test_progress_records_and_prints(monkeypatch, tmp_path, capsys):
     # Notebook number 99 exists in no catalog and no notebook file, so the report keeps its bare number.
@@ -704,7 +646,7 @@ def test_progress_records_and_prints(monkeypatch, tmp_path, capsys):
         dataclasses.replace(exercise("demo.pg_query"), id="99.1"),
         dataclasses.replace(exercise("demo.sqlite_query"), id="99.2"),
     ]
-    monkeypatch.setattr(catalog, "notebooks", lambda include_demo=False: {"99": fake})
+    monkeypatch.setattr(catalog, "notebooks", lambda include_registered=False: {"99": fake})
     fake[0].check(fake[0].reference)
     fake[1].check("SELECT 1, 2")
     data = json.loads(path.read_text())
@@ -724,22 +666,7 @@ def test_progress_records_and_prints(monkeypatch, tmp_path, capsys):
     assert "Exercise progress cleared" in capsys.readouterr().out
 
 
-def test_progress_switches(monkeypatch, tmp_path):
-    ex = exercise("demo.sqlite_query")
-    target = tmp_path / "elsewhere.json"
-    monkeypatch.setenv("DBWB_PROGRESS", str(target))
-    ex.check(ex.reference, quiet=True)
-    assert json.loads(target.read_text())["exercises"]["demo.sqlite_query"]["passed"] is True
-    monkeypatch.setenv("DBWB_PROGRESS", "0")
-    assert progress.progress_path() is None and progress.record(ex, True) is False
-    monkeypatch.setenv("DBWB_PROGRESS_FILE", "/proc/no-such-dir/progress.json")  # unwritable
-    assert progress.record(ex, True) is False
-    assert ex.check(ex.reference, quiet=True).passed  # never crashes the notebook
-
-
 # --------------------------------------------------------------------------- MongoDB index checks judge meaning
-from dbworkbook.exercises import mongodb as mongo_engine  # noqa: E402
-
 SERVES = "test_exercises_serves"
 
 
@@ -766,32 +693,6 @@ def _history_state(**kw):
         reference=lambda coll: coll.create_index([("u", 1), ("t", -1)]),
         expect=[mongo_engine.mongo_serves({"u": 3}, sort=[("t", -1)], max_keys_per_doc=1, **kw)],
     )
-
-
-def test_mongo_normalize_filter_is_mongods_rewrite():
-    assert mongo_engine.normalize_filter({"s": {"$in": ["pending"]}, "t": {"$gte": 5}}) == {
-        "s": "pending",
-        "t": {"$gte": 5},
-    }
-    assert mongo_engine.normalize_filter({"$and": [{"s": {"$eq": "pending"}}, {"t": {"$gte": 5}}]}) == {
-        "s": "pending",
-        "t": {"$gte": 5},
-    }
-    assert mongo_engine.normalize_filter({"s": {"$in": ["a", "b"]}}) == {"s": {"$in": ["a", "b"]}}
-    assert mongo_engine.equality_fields({"u": {"$in": [3]}, "t": {"$gt": 1}}) == {"u"}
-
-
-def test_mongo_sort_served_is_mongods_rule():
-    served = mongo_engine.sort_served
-    assert served({"u": 1, "t": -1}, {"u": 3}, [("t", -1)])  # its own order
-    assert served({"u": 1, "t": 1}, {"u": 3}, [("t", -1)])  # walked backward
-    assert served({"u": -1, "t": -1, "x": 1}, {"u": 3}, [("t", -1)])  # an extra trailing key
-    assert served({"u": 1, "t": -1}, {"u": {"$in": [3]}}, [("t", -1)])  # a single-element $in pins u
-    assert served({"a": 1, "b": -1}, {}, [("a", -1), ("b", 1)])  # mirrored, both keys
-    assert not served({"a": 1, "b": 1}, {}, [("a", 1), ("b", -1)])  # mixed directions
-    assert not served({"u": 1}, {"u": 3}, [("t", -1)])
-    assert not served({"u": 1, "x": 1, "t": -1}, {"u": 3, "x": {"$gte": 2}}, [("t", -1)])  # range before sort
-    assert not served({"u": 1, "t": -1}, {"u": {"$in": [3, 4]}}, [("t", -1)])
 
 
 @pytest.mark.parametrize(
@@ -861,13 +762,6 @@ def test_mongo_index_leading_and_mirrored(serves_coll):
 
 
 # --------------------------------------------------------------------------- Redis behaviour (issue 12)
-from dbworkbook.exercises import Scenario, atomic, max_round_trips, never, uses  # noqa: E402
-from dbworkbook.exercises.redisdb import (  # noqa: E402
-    _Recorder,
-    build_trace,
-    parse_monitor_line,
-)
-
 RATE_WHY = "a crash between them leaves ratelimit:42 without a TTL"
 
 
@@ -1114,38 +1008,6 @@ def test_redis_reference_must_satisfy_its_own_behaviour():
     )
     msg = fails(ex, ["INCR n", "EXPIRE n 60"])
     assert "could not be checked" in msg and "The reference fails its own behaviour check" in msg
-
-
-def test_redis_trace_groups_blocks_in_both_server_orders():
-    lines = [
-        parse_monitor_line(text)
-        for text in [
-            '1.1 [14 127.0.0.1:5000] "EVAL" "return redis.call(\'get\', KEYS[1])" "1" "k"',
-            '1.2 [14 lua] "get" "k"',
-            '1.3 [14 127.0.0.1:5000] "MULTI"',
-            '1.4 [14 127.0.0.1:5000] "SET" "a b" "say \\"hi\\"\\n"',
-            '1.5 [14 127.0.0.1:9999] "KEYS" "*"',  # another client: not ours
-            '1.6 [3 127.0.0.1:5000] "SET" "elsewhere" "1"',  # another database: dropped
-            '1.7 [14 127.0.0.1:5000] "EXEC"',
-            '1.8 [14 127.0.0.1:5000] "DEL" "k"',
-        ]
-    ]
-    recorder = _Recorder()
-    recorder.ports.add(5000)
-    trace = build_trace(lines, db=14, recorder=recorder, script_first=True)
-    assert [(b.kind, [c.name for c in b.calls]) for b in trace.blocks] == [
-        ("script", ["EVAL", "GET"]),
-        ("multi", ["MULTI", "SET", "EXEC"]),
-        ("command", ["DEL"]),
-    ]
-    assert trace.calls[1].via == "lua" and trace.calls[3].args == ("a b", 'say "hi"\n')
-    # a server that shows the script's commands before the script call (Redis 7.0's call())
-    later = [lines[1], lines[0], lines[7]]
-    trace = build_trace(later, db=14, recorder=recorder, script_first=False)
-    assert [(b.kind, [c.name for c in b.calls]) for b in trace.blocks] == [
-        ("script", ["EVAL", "GET"]),
-        ("command", ["DEL"]),
-    ]
 
 
 def test_redis_return_values_per_key_and_stream_groups_in_state():

@@ -13,6 +13,8 @@ from dbworkbook import settings
 from dbworkbook.servers import MongoServer, PostgresServer, RedisServer, ServerError
 from dbworkbook.servers.postgres import SYSTEM_ROOT
 
+pytestmark = pytest.mark.reseeds  # starts, stops or reloads servers: never against shared ones
+
 
 def _free_port() -> int:
     with socket.socket() as s:

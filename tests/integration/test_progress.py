@@ -11,7 +11,8 @@ import pytest
 import dbworkbook as wb
 from dbworkbook.exercises import catalog, exercise, progress
 from dbworkbook.exercises.core import NO_MORE_HINTS
-from tests.test_exercises import fixtures  # noqa: F401 - the demo objects, installed once per module
+
+pytestmark = pytest.mark.usefixtures("demo_fixtures")  # the demo objects, once per module (conftest.py)
 
 
 @pytest.fixture
@@ -86,7 +87,7 @@ def test_done_means_passing_now(progress_file, monkeypatch, capsys):
         dataclasses.replace(exercise("demo.pg_query"), id="98.1"),
         dataclasses.replace(exercise("demo.sqlite_query"), id="98.2"),
     ]
-    monkeypatch.setattr(catalog, "notebooks", lambda include_demo=False: {"98": fake})
+    monkeypatch.setattr(catalog, "notebooks", lambda include_registered=False: {"98": fake})
     fake[0].check(fake[0].reference, quiet=True)
     assert _entry(progress_file, "98.1")["passed"] is True
     fake[0].check("SELECT 1", quiet=True)  # a later failing check: not done any more
@@ -108,7 +109,7 @@ def test_notebook_progress_view(progress_file, monkeypatch, capsys):
         dataclasses.replace(exercise("demo.sqlite_query"), id="97.2"),
         dataclasses.replace(exercise("demo.pg_ddl"), id="97.3"),
     ]
-    monkeypatch.setattr(catalog, "notebooks", lambda include_demo=False: {"97": fake})
+    monkeypatch.setattr(catalog, "notebooks", lambda include_registered=False: {"97": fake})
     fake[0].check(fake[0].reference, quiet=True)
     fake[1].check("SELECT 1", quiet=True)
     fake[1].solution()

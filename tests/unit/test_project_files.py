@@ -7,12 +7,13 @@ import subprocess
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 from dbworkbook import settings
 from dbworkbook.servers.postgres import SERVER_SETTINGS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _pyproject_deps() -> list[str]:
@@ -83,12 +84,8 @@ def test_external_backend_reads_urls(monkeypatch):
     monkeypatch.delenv("DBWB_MONGO_URL", raising=False)
     cfg = settings.get()
     assert cfg.postgres_url("postgresql+psycopg") == "postgresql+psycopg://u:p@db.example:5432/x"
-    try:
-        cfg.mongo_url
-    except RuntimeError as exc:
-        assert "DBWB_MONGO_URL" in str(exc)
-    else:
-        raise AssertionError("a missing URL must raise a clear error")
+    with pytest.raises(RuntimeError, match="DBWB_MONGO_URL"):  # a missing URL raises a clear error
+        _ = cfg.mongo_url
 
 
 def test_bad_settings_say_what_to_do(monkeypatch):
@@ -99,12 +96,9 @@ def test_bad_settings_say_what_to_do(monkeypatch):
         ("DBWB_REDIS_PORT", "80", "outside"),
     ]:
         monkeypatch.setenv(var, value)
-        try:
+        with pytest.raises(RuntimeError, match=expected) as refused:
             settings.get()
-        except RuntimeError as exc:
-            assert expected in str(exc) and var in str(exc)
-        else:
-            raise AssertionError(f"{var}={value} must be refused")
+        assert var in str(refused.value)
         monkeypatch.delenv(var)
 
 
@@ -143,9 +137,70 @@ def test_readme_opens_with_the_two_commands():
     assert make_lines[0] == "make test", "CI runs the README's test command first"
 
 
-def test_redis_client_honours_db():
-    """redis-py lets the URL's /0 win over db=: a notebook's client must really be on its db."""
+def _make_help() -> str:
+    out = subprocess.run(["make", "-s", "help"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return re.sub(r"\x1b\[[0-9;]*m", "", out).rstrip("\n")
+
+
+def test_readme_command_list_is_make_help():
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## Commands\n") :]
+    block = re.search(r"```text\n(.*?)\n```", section, re.S)
+    assert block, "README's Commands section needs the `make help` block"
+    assert block.group(1) == _make_help(), "README's command list differs from `make help`: paste it again"
+
+
+# Files that cite test files by path: each cited path must exist (moving a test means editing them).
+CITING = [
+    "README.md",
+    "book/README.md",
+    ".github/workflows/ci.yml",
+    "docker/compose.yml",
+    "docker/z2jh/PROVENANCE.md",
+    "binder/requirements.txt",
+    "docs/hub.md",
+    "docs/instructors.template.md",
+    "docs/instructors.md",
+    "data/README.md",
+    "environment.yml",
+    "pyproject.toml",
+    "Makefile",
+    "tests/schemas/README.md",
+]
+
+
+def test_every_cited_test_file_exists():
+    cited = {}
+    for name in CITING:
+        path = ROOT / name
+        if path.exists():
+            for ref in re.findall(r"\btests(?:_after_notebooks)?/[\w/]+\.(?:py|cfg)\b", path.read_text()):
+                cited.setdefault(ref, []).append(name)
+    for path in (ROOT / "src" / "dbworkbook").rglob("*.py"):
+        for ref in re.findall(r"\btests(?:_after_notebooks)?/[\w/]+\.(?:py|cfg)\b", path.read_text()):
+            cited.setdefault(ref, []).append(str(path.relative_to(ROOT)))
+    assert cited, "no file cites a test: the pattern is wrong"
+    missing = {ref: where for ref, where in cited.items() if not (ROOT / ref).exists()}
+    assert not missing, f"cited test files that do not exist: {missing}"
+
+
+def test_connection_errors_name_the_real_host(monkeypatch):
+    """The external backend's servers are where its URLs say: a failure names that host, never 127.0.0.1."""
     from dbworkbook import connect
 
-    assert int(connect.redis(db=8).client_info()["db"]) == 8
-    assert int(connect.redis().client_info()["db"]) == 0
+    port = settings.get().pg_port  # closed: tests/unit/conftest.py
+    monkeypatch.setenv("DBWB_BACKEND", "external")
+    monkeypatch.setenv("DBWB_POSTGRES_URL", f"postgresql://me:secret@localhost:{port}/scratch")
+    monkeypatch.setenv("DBWB_MONGO_URL", f"mongodb://me:secret@mongo.internal:{port}/?directConnection=true")
+    monkeypatch.setenv("DBWB_REDIS_URL", f"redis://:secret@localhost:{port}/0")
+    for client, name in ((connect.postgres, "PostgreSQL"), (connect.redis, "Redis")):
+        with pytest.raises(connect.ConnectionFailed) as failed:
+            client()
+        message = str(failed.value)
+        assert message.startswith(f"{name} at localhost:{port} did not answer"), message
+        assert "secret" not in message
+    # MongoDB waits out its server selection (5 s) before failing: the host it names is checked directly.
+    assert connect._where(settings.get().mongo_url) == f"mongo.internal:{port}"
+    monkeypatch.setenv("DBWB_BACKEND", "embedded")
+    with pytest.raises(connect.ConnectionFailed, match=rf"^Redis at 127\.0\.0\.1:{settings.get().redis_port} did not"):
+        connect.redis()

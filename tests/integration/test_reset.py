@@ -17,6 +17,8 @@ from dbworkbook import connect, datasets
 from dbworkbook import settings as _settings
 from dbworkbook.datasets import load_postgres
 
+pytestmark = pytest.mark.reseeds  # starts, stops or reloads servers: never against shared ones
+
 SEED = "dbwb_reset_seed"  # a scratch stand-in for schema public
 NB = "nb99"  # a scratch notebook schema
 OTHER = "dbwb_reset_other"  # a schema no notebook owns
