@@ -10,8 +10,9 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .display import MongoPlan, Plan, explain, mongo_explain, plot_timings, ratio, timeit
+from .display import plot_timings, ratio, timeit
 from .lesson import Lesson, setup
+from .plans import MongoPlan, MongoStage, Plan, PlanNode, explain, mongo_explain
 
 
 def progress(notebook, show: bool = True):
@@ -24,7 +25,9 @@ def progress(notebook, show: bool = True):
 __all__ = [
     "Lesson",
     "MongoPlan",
+    "MongoStage",
     "Plan",
+    "PlanNode",
     "__version__",
     "explain",
     "mongo_explain",

@@ -65,6 +65,31 @@ class Lesson:
         kwargs.setdefault("prepare_threshold", None)
         return connect.postgres(autocommit=autocommit, options=f"-c search_path={self.schema},public", **kwargs)
 
+    # ---- PostgreSQL shortcuts (dbworkbook.lessons.postgres, on this notebook's connection) ----
+    def rows(self, sql, params=None, conn=None) -> list[tuple]:
+        """Run a query on ``nb.pg`` (or ``conn``) and return its rows as a list of tuples."""
+        from .lessons import postgres
+
+        return postgres.rows(conn or self.pg, sql, params)
+
+    def value(self, sql, params=None, conn=None):
+        """Run a query on ``nb.pg`` (or ``conn``) and return the first column of its first row (None: no row)."""
+        from .lessons import postgres
+
+        return postgres.value(conn or self.pg, sql, params)
+
+    def df(self, sql, params=None, conn=None):
+        """Run a query on ``nb.pg`` (or ``conn``) and return its rows as a pandas DataFrame."""
+        from .lessons import postgres
+
+        return postgres.df(conn or self.pg, sql, params)
+
+    def vacuum(self, table: str, analyze: bool = False) -> int:
+        """VACUUM ``table`` on ``nb.pg`` until every page is all-visible (see lessons.postgres.vacuum)."""
+        from .lessons import postgres
+
+        return postgres.vacuum(self.pg, table, analyze=analyze)
+
     @cached_property
     def engine(self):
         """SQLAlchemy engine with this notebook's search_path (pandas.read_sql, %sql)."""

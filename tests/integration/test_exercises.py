@@ -41,6 +41,7 @@ from dbworkbook.exercises import mongodb as mongo_engine
 from dbworkbook.exercises.redisdb import client as redis_client
 from dbworkbook.exercises.sql import pg_plan_problem
 from dbworkbook.exercises.sql import uses_index as uses_index_
+from dbworkbook.plans import Plan
 from tests import demo_catalog as demo
 
 pytestmark = pytest.mark.usefixtures("demo_fixtures")  # tests/integration/conftest.py
@@ -182,9 +183,13 @@ def test_pg_full_scan_plan():
     assert "The plan scans the whole table (Seq Scan on books): no index serves this query." in msg
 
 
+def _plan(root: dict) -> Plan:
+    return Plan([{"Plan": root}])
+
+
 def test_pg_plan_problem_with_a_required_node():
-    seq = [{"Node Type": "Seq Scan", "Relation Name": "posts"}]
-    idx = [{"Node Type": "Index Scan", "Relation Name": "posts"}]
+    seq = _plan({"Node Type": "Seq Scan", "Relation Name": "posts"})
+    idx = _plan({"Node Type": "Index Scan", "Relation Name": "posts"})
     assert pg_plan_problem(seq, True) == [
         "The plan scans the whole table (Seq Scan on posts): no index serves this query."
     ]
@@ -192,7 +197,7 @@ def test_pg_plan_problem_with_a_required_node():
     assert pg_plan_problem(idx, "Index Only Scan") == [
         "The plan reads posts with an Index Scan, not with an Index Only Scan."
     ]
-    assert pg_plan_problem([{"Node Type": "Index Only Scan"}], "Index Only Scan") == []
+    assert pg_plan_problem(_plan({"Node Type": "Index Only Scan"}), "Index Only Scan") == []
 
 
 def test_pg_answers_are_rolled_back_and_may_hold_several_statements():
@@ -332,7 +337,7 @@ def test_plan_feedback_names_the_node_that_causes_the_failure():
         "Plan Rows": 40,
         "Plans": [{"Node Type": "Bitmap Index Scan", "Index Name": "posts_author_idx"}],
     }
-    plan = [{"Node Type": "Aggregate"}, users, posts, posts["Plans"][0]]
+    plan = _plan({"Node Type": "Aggregate", "Plans": [users, posts]})
     msg = pg_plan_problem(plan, "Index Only Scan", table="posts")
     assert msg == [
         "The plan reads posts with a Bitmap Heap Scan (its bitmap from posts_author_idx), not with an Index Only Scan."

@@ -36,8 +36,10 @@ accept what mongod serves and say what the embedded server does; "embedded?" is 
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..plans.mongodb import INDEX_STAGES, MongoPlan
 from . import compare
 from .core import EMPTY_REFERENCE, AuthorError, Exercise, Feedback, db_error_lines, python_error_line, seconds
 
@@ -87,28 +89,13 @@ def _strip_id(doc, compare_id):
 
 
 def plan_stages(explain: dict) -> list[str]:
-    """Every ``stage`` under any ``winningPlan`` of an explain document."""
-    stages: list[str] = []
-
-    def walk(node, in_plan=False):
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "stage" and in_plan and isinstance(value, str):
-                    stages.append(value)
-                walk(value, in_plan or key in ("winningPlan", "queryPlan"))
-        elif isinstance(node, list):
-            for item in node:
-                walk(item, in_plan)
-
-    walk(explain)
-    return stages
+    """Every ``stage`` of every winning plan of an explain document (the plan model's ``all_stages``)."""
+    return MongoPlan(explain).all_stages
 
 
 def mongo_plan_problem(stages: list[str], required) -> list[str]:
     if required is True:
-        if "COLLSCAN" in stages or not any(
-            s in ("IXSCAN", "COUNT_SCAN", "DISTINCT_SCAN", "EXPRESS_IXSCAN", "IDHACK", "EXPRESS_IDHACK") for s in stages
-        ):
+        if "COLLSCAN" in stages or not any(s in INDEX_STAGES for s in stages):
             return ["The plan is a COLLSCAN: no index serves this filter."]
         return []
     if required in stages:
@@ -216,12 +203,13 @@ def sort_served(key_pattern, filt: dict | None, sort) -> bool:
     want = [(f, _sign(d)) for f, d in (_sort_list(sort) or []) if f not in pinned]
     if not want:
         return True
-    if len(want) > len(base) or any(d is None for _, d in base[: len(want)]):
+    if len(want) > len(base) or any(d is None for _, d in base[: len(want)] + want):
         return False
     if [f for f, _ in base[: len(want)]] != [f for f, _ in want]:
         return False
-    forward = all(b == w for (_, b), (_, w) in zip(base, want))
-    backward = all(b == -w for (_, b), (_, w) in zip(base, want))
+    pairs = [(b, w) for (_, b), (_, w) in zip(base, want, strict=False) if b is not None and w is not None]
+    forward = all(b == w for b, w in pairs)
+    backward = all(b == -w for b, w in pairs)
     return forward or backward
 
 
@@ -245,41 +233,13 @@ def _key_text(keys) -> str:
     return "{" + ", ".join(f"{k}: {v:g}" if isinstance(v, (int, float)) else f"{k}: {v}" for k, v in keys) + "}"
 
 
-@dataclass
-class PlanFacts:
-    """What a check needs from ``explain("executionStats")``: stages, the IXSCANs, the counts."""
-
-    stages: list
-    ixscans: list  # the IXSCAN nodes: indexName, keyPattern, direction
-    keys_examined: int
-    docs_examined: int
-    returned: int
-
-    @property
-    def collscan(self) -> bool:
-        return (
-            "COLLSCAN" in self.stages
-            or (not self.ixscans
-            and not any(s in ("IDHACK", "EXPRESS_IDHACK", "COUNT_SCAN", "DISTINCT_SCAN") for s in self.stages))
-        )
-
-    @property
-    def blocking_sort(self) -> bool:
-        return any(s in ("SORT", "SORT_KEY_GENERATOR") for s in self.stages)
-
-    @property
-    def index_names(self) -> list:
-        return list(dict.fromkeys(n.get("indexName") for n in self.ixscans if n.get("indexName")))
-
-
-def explain_find(coll, filt: dict | None, sort=None, limit=None, hint=None) -> PlanFacts:
-    """``explain("executionStats")`` of ``find(filt).sort(sort).limit(limit)`` on ``coll``."""
+def explain_find(coll, filt: dict | None, sort=None, limit=None, hint=None) -> MongoPlan:
+    """``explain("executionStats")`` of ``find(filt).sort(sort).limit(limit)`` on ``coll``: what a check
+    needs is on the plan (``stages``, ``ixscans``, ``collscan``, ``sorts_in_memory``, the counts)."""
     import pymongo.errors
     from bson.son import SON
 
-    from ..display import MongoPlan
-
-    cmd = {"find": coll.name, "filter": filt or {}}
+    cmd: dict = {"find": coll.name, "filter": filt or {}}
     if sort:
         cmd["sort"] = SON(_sort_list(sort))
     if limit:
@@ -287,20 +247,10 @@ def explain_find(coll, filt: dict | None, sort=None, limit=None, hint=None) -> P
     if hint is not None:
         cmd["hint"] = hint
     try:
-        plan = MongoPlan(coll.database.command({"explain": cmd, "verbosity": "executionStats"}))
+        return MongoPlan(coll.database.command({"explain": cmd, "verbosity": "executionStats"}))
     except pymongo.errors.PyMongoError as exc:
         lines = db_error_lines(exc)
         raise Feedback("explain failed — MongoDB says: " + lines[0], *lines[1:]) from None
-    ixscans, stack = [], [plan.winning] if plan.winning else []
-    while stack:
-        node = stack.pop(0)
-        if node.get("stage") in ("IXSCAN", "EXPRESS_IXSCAN") or (node.get("indexName") and node.get("keyPattern")):
-            ixscans.append(node)
-        for key in ("inputStage", "outerStage", "innerStage"):
-            if key in node:
-                stack.append(node[key])
-        stack.extend(node.get("inputStages", []))
-    return PlanFacts(plan.stages, ixscans, plan.keys_examined, plan.docs_examined, plan.returned)
 
 
 def server_is_embedded(db) -> bool:
@@ -436,7 +386,7 @@ class mongo_serves:
             if embedded:
                 in_order = bool(used) and all(sort_served(ix["key"], self.filter, self.sort) for ix in used)
             else:
-                in_order = not plan.blocking_sort
+                in_order = not plan.sorts_in_memory
             if not in_order:
                 return (
                     f"Index {used_text} finds the documents of {query}, but not in the sort's order "
@@ -468,8 +418,8 @@ class MongoQuery(Exercise):
     timeout: float = 30.0
     must_use_index: bool | str = False  # True, or a stage such as "IXSCAN"
     allow_empty: bool = False  # the reference may return no documents
-    setup: object = None  # setup(db): plant edge cases (rows on a boundary, ties)...
-    cleanup: object = None  # cleanup(db): ...and remove them (runs even on failure)
+    setup: Callable | None = None  # setup(db): plant edge cases (rows on a boundary, ties)...
+    cleanup: Callable | None = None  # cleanup(db): ...and remove them (runs even on failure)
 
     kind = "mongo-query"
     answer_noun = "filter or pipeline"
@@ -555,7 +505,7 @@ class MongoQuery(Exercise):
             if ix["name"] == "_id_":
                 continue
             pfe = ix.get("partialFilterExpression")
-            if pfe and list(ix["key"])[0] in _filter_fields(filt):
+            if pfe and next(iter(ix["key"])) in _filter_fields(filt):
                 implied = all(
                     k in normalize_filter(filt) and _single_value(normalize_filter(filt)[k]) == (True, v)
                     for k, v in normalize_filter(pfe).items()
@@ -594,7 +544,7 @@ class MongoState(Exercise):
 
     collection: str
     database: str | None = None
-    setup: object = None  # a function setup(coll) restoring the starting state
+    setup: Callable | None = None  # a function setup(coll) restoring the starting state
     expect: list = field(default_factory=list)
 
     kind = "mongo-state"
@@ -726,6 +676,7 @@ class mongo_uses_index:
     stage: str | None = None
 
     def verify(self, coll) -> str | None:
+        spec: dict
         if self.pipeline is not None:
             shape, spec = "pipeline", {"pipeline": self.pipeline}
         else:
@@ -754,7 +705,7 @@ class mongo_uses_index:
 class mongo_holds:
     """``test(coll)`` returns true; ``message`` says what is wrong otherwise."""
 
-    test: object
+    test: Callable
     message: str
 
     def verify(self, coll) -> str | None:
@@ -767,7 +718,6 @@ class mongo_holds:
 __all__ = [
     "MongoQuery",
     "MongoState",
-    "PlanFacts",
     "drop_indexes",
     "equality_fields",
     "explain_find",

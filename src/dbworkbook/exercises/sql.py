@@ -23,13 +23,12 @@ import contextvars
 import re
 import sqlite3
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ..plans.postgres import INDEX_NODES, SORT_NODES, Plan, PlanNode, explain
 from . import compare
 from .core import EMPTY_REFERENCE, AuthorError, Exercise, Feedback, db_error_lines, is_empty, seconds
-
-INDEX_NODES = ("Index Scan", "Index Only Scan", "Bitmap Index Scan")
-SCAN_NODES = ("Seq Scan", "Index Scan", "Index Only Scan", "Bitmap Heap Scan", "Tid Scan", "Tid Range Scan")
 
 # The indexes that existed before the learner's statements ran (a set of OIDs), while an SQLState
 # check runs: its predicates talk about the objects the answer created, not about older ones.
@@ -138,6 +137,9 @@ def _norm_expr(text: str) -> str:
 # --------------------------------------------------------------------------- the query kind
 class _SQLAnswer:
     """What the SQL kinds share: the search path their answers run with, and the placeholder test."""
+
+    schema: str | None  # fields of the exercise dataclasses this is mixed into
+    notebook: str
 
     @property
     def search_path(self) -> str:
@@ -314,7 +316,7 @@ class _PgRunner:
             lines = db_error_lines(exc)
             raise Feedback("PostgreSQL says: " + lines[0], *lines[1:]) from None
 
-    def plan(self, sql) -> list[dict]:
+    def plan(self, sql) -> Plan:
         import psycopg
 
         last = _statements(sql)[-1]
@@ -326,61 +328,23 @@ class _PgRunner:
         except psycopg.Error as exc:
             lines = db_error_lines(exc)
             raise Feedback("EXPLAIN failed — PostgreSQL says: " + lines[0], *lines[1:]) from None
-        return plan_nodes(doc)
+        return Plan(doc, last)
 
     def plan_problem(self, sql, required) -> list[str]:
         return pg_plan_problem(self.plan(sql), required)
 
 
-def plan_nodes(explain_json) -> list[dict]:
-    """Every node of an ``EXPLAIN (FORMAT JSON)`` plan, depth first."""
-    doc = explain_json[0] if isinstance(explain_json, list) else explain_json
-    out, stack = [], [doc["Plan"]]
-    while stack:
-        node = stack.pop()
-        out.append(node)
-        stack.extend(reversed(node.get("Plans", [])))
-    return out
-
-
-def _node_label(node: dict, with_table: bool = True) -> str:
-    label = node.get("Node Type", "?")
-    if node.get("Index Name"):
-        label += f" using {node['Index Name']}"
-    if with_table and node.get("Relation Name"):
-        label += f" on {node['Relation Name']}"
-    return label
-
-
-def _scan_label(node: dict, nodes: list[dict], with_table: bool = True) -> str:
+def _scan_label(node: PlanNode, with_table: bool = True) -> str:
     """A scan node as the learner should read it: a Bitmap Heap Scan names the index its bitmap came from."""
-    label = _node_label(node, with_table)
-    if node.get("Node Type") == "Bitmap Heap Scan":
-        inner = [n.get("Index Name") for n in _subtree(node) if n.get("Node Type") == "Bitmap Index Scan"]
-        if inner:
-            label += f" (its bitmap from {', '.join(dict.fromkeys(inner))})"
+    label = node.heading(with_relation=with_table)
+    if node.node_type == "Bitmap Heap Scan" and node.bitmap_indexes:
+        label += f" (its bitmap from {', '.join(node.bitmap_indexes)})"
     return label
 
 
-def _subtree(node: dict) -> list[dict]:
-    out, stack = [], [node]
-    while stack:
-        n = stack.pop()
-        out.append(n)
-        stack.extend(n.get("Plans", []))
-    return out
-
-
-def _uses_an_index(node: dict) -> bool:
-    kind = node.get("Node Type")
-    if kind in ("Index Scan", "Index Only Scan"):
-        return True
-    if kind == "Bitmap Heap Scan":
-        return any(n.get("Node Type") == "Bitmap Index Scan" for n in _subtree(node))
-    return False
-
-
-def pg_plan_problem(nodes: list[dict], required=True, *, table: str | None = None, no_sort: bool = False) -> list[str]:
+def pg_plan_problem(
+    plan: Plan | Iterable[PlanNode], required=True, *, table: str | None = None, no_sort: bool = False
+) -> list[str]:
     """Why a plan fails (empty when it does not).
 
     required  True: some index serves the query (on ``table`` when given); a node name such as
@@ -389,41 +353,42 @@ def pg_plan_problem(nodes: list[dict], required=True, *, table: str | None = Non
     no_sort   the plan must not sort (a Sort node): an index must deliver the order
     The message names the node that causes the failure (and the table it reads).
     """
-    scans = [n for n in nodes if n.get("Node Type") in SCAN_NODES]
+    nodes = list(plan.walk()) if isinstance(plan, Plan) else list(plan)
+    scans = [n for n in nodes if n.is_scan]
     problems = []
     if required:
         if table:
-            on_table = [n for n in scans if n.get("Relation Name") == table.split(".")[-1].strip('"')]
+            on_table = [n for n in scans if n.relation == table.split(".")[-1].strip('"')]
             if required is True:
-                bad = [n for n in on_table if not _uses_an_index(n)]
+                bad = [n for n in on_table if not n.uses_an_index]
             else:
-                bad = [n for n in on_table if n.get("Node Type") != required]
+                bad = [n for n in on_table if n.node_type != required]
             if bad:
-                problems.append(_why_not(bad[0], nodes, required))
+                problems.append(_why_not(bad[0], required))
             elif not on_table:
                 problems.append(
                     f"The plan does not read {table} at all (its scans: "
-                    f"{', '.join(_scan_label(n, nodes) for n in scans) or 'none'})."
+                    f"{', '.join(_scan_label(n) for n in scans) or 'none'})."
                 )
         else:
             if required is True:
-                ok = any(n.get("Node Type") in INDEX_NODES for n in nodes)
+                ok = any(n.node_type in INDEX_NODES for n in nodes)
             else:
-                ok = any(n.get("Node Type") == required for n in nodes)
+                ok = any(n.node_type == required for n in nodes)
             if not ok:
                 culprit = _culprit(scans, required)
                 if culprit is not None:
-                    problems.append(_why_not(culprit, nodes, required))
+                    problems.append(_why_not(culprit, required))
                 else:
-                    kinds = ", ".join(dict.fromkeys(n.get("Node Type", "?") for n in nodes))
+                    kinds = ", ".join(dict.fromkeys(n.node_type for n in nodes))
                     want = "no index" if required is True else f"no {required}"
                     problems.append(f"The plan uses {want} (its nodes: {kinds}).")
     if no_sort:
-        sorts = [n for n in nodes if n.get("Node Type") in ("Sort", "Incremental Sort")]
+        sorts = [n for n in nodes if n.node_type in SORT_NODES]
         if sorts:
-            below = [_scan_label(n, nodes) for n in _subtree(sorts[0]) if n.get("Node Type") in SCAN_NODES]
-            keys = ", ".join(sorts[0].get("Sort Key", []))
-            kind = sorts[0].get("Node Type")
+            below = [_scan_label(n) for n in sorts[0].walk() if n.is_scan]
+            keys = ", ".join(sorts[0].sort_key)
+            kind = sorts[0].node_type
             src = f" the rows of {below[0]}" if below else " its input"
             problems.append(
                 f"The plan still sorts{src} ({kind} on {keys}): no index delivers this order."
@@ -433,27 +398,27 @@ def pg_plan_problem(nodes: list[dict], required=True, *, table: str | None = Non
     return problems
 
 
-def _culprit(scans: list[dict], required) -> dict | None:
+def _culprit(scans: list[PlanNode], required) -> PlanNode | None:
     """The scan that keeps a plan from meeting ``required``: a full scan first, then the biggest read."""
     if not scans:
         return None
     if required is True:
-        pool = [n for n in scans if not _uses_an_index(n)] or scans
+        pool = [n for n in scans if not n.uses_an_index] or scans
     else:
-        pool = [n for n in scans if n.get("Node Type") != required] or scans
-    seq = [n for n in pool if n.get("Node Type") == "Seq Scan"]
+        pool = [n for n in scans if n.node_type != required] or scans
+    seq = [n for n in pool if n.node_type == "Seq Scan"]
     pool = seq or pool
-    return max(pool, key=lambda n: n.get("Plan Rows", 0) * max(n.get("Plan Width", 1), 1))
+    return max(pool, key=lambda n: n.planned_rows * max(n.planned_width, 1))
 
 
-def _why_not(node: dict, nodes: list[dict], required) -> str:
-    table = node.get("Relation Name", "the table")
-    label = _scan_label(node, nodes)
-    if node.get("Node Type") == "Seq Scan":
+def _why_not(node: PlanNode, required) -> str:
+    table = node.relation or "the table"
+    label = _scan_label(node)
+    if node.node_type == "Seq Scan":
         if required is True:
             return f"The plan scans the whole table ({label}): no index serves this query."
         return f"The plan scans the whole table ({label}): no {required}."
-    how = _scan_label(node, nodes, with_table=False)
+    how = _scan_label(node, with_table=False)
     if required is True:
         return f"The plan reads {table} with {_a(how)}, which uses no index."
     return f"The plan reads {table} with {_a(how)}, not with {_a(required)}."
@@ -963,12 +928,11 @@ class uses_index:
         import psycopg
 
         try:
-            doc = conn.execute("EXPLAIN (FORMAT JSON) " + self.query).fetchone()[0]
+            plan = explain(conn, self.query, analyze=False)
         except psycopg.Error as exc:
             return "EXPLAIN failed — PostgreSQL says: " + db_error_lines(exc)[0]
-        nodes = plan_nodes(doc)
-        index_problems = pg_plan_problem(nodes, self.node or True, table=self.table)
-        sort_problems = pg_plan_problem(nodes, None, no_sort=True) if self.no_sort else []
+        index_problems = pg_plan_problem(plan, self.node or True, table=self.table)
+        sort_problems = pg_plan_problem(plan, None, no_sort=True) if self.no_sort else []
         problems = index_problems + sort_problems
         if index_problems:
             what = f"{'an' if self.node[0] in 'AEIOU' else 'a'} {self.node}" if self.node else "an index"
@@ -989,10 +953,10 @@ class uses_index:
         short = " ".join(self.query.split())
         short = short if len(short) <= 70 else short[:67] + "..."
         text = f"The query `{short}` {verdict}. " + " ".join(problems)
-        text += self._yours(conn, nodes)
+        text += self._yours(conn, plan)
         return text
 
-    def _yours(self, conn, nodes) -> str:
+    def _yours(self, conn, plan: Plan) -> str:
         """What the learner's new indexes are, and whether the plan uses them."""
         before = _BEFORE_ANSWER.get()
         if before is None:
@@ -1007,7 +971,7 @@ class uses_index:
         ).fetchall()
         if not rows:
             return " Your answer created no index."
-        used = {n.get("Index Name") for n in nodes}
+        used = set(plan.indexes)
         parts = []
         for name, _table, definition in rows:
             definition = re.sub(r"^CREATE (UNIQUE )?INDEX \S+ ON (ONLY )?", "", definition)
@@ -1021,11 +985,10 @@ def _pages_read(conn, query: str) -> int | None:
 
     try:
         with conn.transaction(force_rollback=True):
-            doc = conn.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + query).fetchone()[0]
+            plan = explain(conn, query, analyze=True, buffers=True)
     except psycopg.Error:
         return None
-    root = (doc[0] if isinstance(doc, list) else doc)["Plan"]
-    return sum(int(root.get(k, 0)) for k in ("Shared Hit Blocks", "Shared Read Blocks"))
+    return plan.pages
 
 
 @dataclass

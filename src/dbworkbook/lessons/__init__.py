@@ -10,7 +10,17 @@ taught copy equals the package's source, and that every public name here has a d
 
 Modules, one per database (taught in, used by):
 
-* :mod:`dbworkbook.lessons.postgres`: querying shortcuts (``rows``, ``value``, ``df``) and ``vacuum``.
+* :mod:`dbworkbook.lessons.postgres` (each takes the connection first; used in 02-04, 11):
+
+  - ``rows(conn, sql, params=None) -> list of tuples``: every row of a query.
+  - ``value(conn, sql, params=None)``: the first column of the first row (None when there is no row).
+  - ``df(conn, sql, params=None) -> pandas.DataFrame``: the rows with the query's column names.
+  - ``vacuum(conn, table, analyze=False) -> pages``: ``VACUUM (INDEX_CLEANUP ON)`` repeated until
+    every page is all-visible (an old snapshot elsewhere can hold it back). Used in 03 and 11.
+
+  Plans are not lesson helpers: ``wb.explain`` / ``wb.mongo_explain`` return the plan model of
+  :mod:`dbworkbook.plans`, whose typed accessors (``node.actual_rows``, ``node.heap_fetches``,
+  ``stage.key_pattern``...) the notebooks read instead of the raw EXPLAIN JSON.
 * :mod:`dbworkbook.lessons.mongodb`:
 
   - ``planner(coll, filter, sort=None, limit=None, projection=None)``: the plan the server would
@@ -36,5 +46,6 @@ Modules, one per database (taught in, used by):
 backend: ``nb.mongo_embedded`` in a notebook, ``dbworkbook.servers_info.mongo_embedded(db)`` here.
 
 The ``Lesson`` object that ``wb.setup`` returns (``nb``) exposes the PostgreSQL shortcuts bound to
-the notebook's connection: ``nb.rows(sql)``, ``nb.value(sql)``, ``nb.df(sql)``.
+the notebook's connection: ``nb.rows(sql, params)``, ``nb.value(sql, params)``, ``nb.df(sql, params)``
+(each also takes ``conn=`` for another connection) and ``nb.vacuum(table)``.
 """

@@ -21,10 +21,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from ...plans.postgres import explain
 from ..core import Wrong, db_error_lines
 from ..mongodb import MongoState, mongo_uses_index
 from ..redisdb import RedisTask, atomic, expires, max_round_trips, never, persistent, returns
-from ..sql import SQLState, plan_nodes
+from ..sql import SQLState
 
 # --------------------------------------------------------------------------- 11.1 (PostgreSQL)
 CATEGORY = 52  # "Cryptography": the category with the most published posts
@@ -93,13 +94,11 @@ class _served_in_order:
         import psycopg
 
         try:
-            doc = conn.execute("EXPLAIN (FORMAT JSON) " + self.query).fetchone()[0]
+            plan = explain(conn, self.query, analyze=False)
         except psycopg.Error as exc:
             return "EXPLAIN failed — PostgreSQL says: " + db_error_lines(exc)[0]
-        nodes = plan_nodes(doc)
-        used = [n["Index Name"] for n in nodes if n.get("Index Name")]
-        if any(self._first_column(conn, name) == self.leading for name in used):
-            if any(n.get("Node Type") in ("Sort", "Incremental Sort") for n in nodes):
+        if any(self._first_column(conn, name) == self.leading for name in plan.indexes):
+            if plan.sorts:
                 return (
                     "The plan finds the category's posts through your index but still sorts them: "
                     "add published_at as the index's second column, so the posts come out newest first."
@@ -119,12 +118,12 @@ class _served_in_order:
                 "hand out the posts in published_at order, so another plan looks cheaper. Add published_at "
                 "as its second column."
             )
-        if any(n.get("Node Type") == "Seq Scan" for n in nodes):
+        if plan.uses("Seq Scan"):
             return (
                 f"The category page still reads the whole table (Seq Scan on posts): it needs an index that "
                 f"starts with {self.leading}."
             )
-        walked = [n["Index Name"] for n in nodes if n.get("Filter") and n.get("Index Name")]
+        walked = [n.index_name for n in plan.walk() if n.filter and n.index_name]
         if walked:
             return (
                 f"The category page walks {walked[0]} and filters out every post of another category "
