@@ -39,6 +39,7 @@ from pathlib import Path
 import pytest
 
 from dbworkbook import hub, settings
+from dbworkbook.hub import accounts
 
 try:
     import firstuseauthenticator  # noqa: F401
@@ -594,6 +595,6 @@ def test_three_learners_each_with_their_own_databases(template, tmp_path):
     assert not left, (left, removal.stdout, removal.stderr)
     if AS_ROOT:
         assert f"Removed 4 learner account(s) this hub created: {PREFIX}ada" in removal.stdout, removal.stdout
-        assert not hub.accounts.runtime_root(hub_dir).exists()
+        assert not accounts.runtime_root(hub_dir).exists()
     assert all(_free(p) for p in (PORT, PORT + 1, PORT + 2))
     print(f"hub test took {time.monotonic() - t0:.0f} s")
