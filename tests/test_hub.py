@@ -452,6 +452,7 @@ def test_three_learners_each_with_their_own_databases(template, tmp_path):
             time.sleep(0.5)
         else:
             raise AssertionError("the hub did not answer:\n" + (tmp_path / "hub.log").read_text()[-3000:])
+        marks = {"hub answers": time.monotonic() - t0}
         text = (tmp_path / "hub.log").read_text()
         assert "'Ada' is a duplicate of line 1" in text and "'no way' is not a valid name" in text
         assert "barbara's ports 60340 are held by another program" in text
@@ -479,6 +480,7 @@ def test_three_learners_each_with_their_own_databases(template, tmp_path):
             return dict(zip(people, errors, strict=True))
 
         errors = asyncio.run(everyone())
+        marks["servers started"] = time.monotonic() - t0
         assert errors["barbara"] and "held by another program" in errors["barbara"], errors["barbara"]
         assert [n for n, e in errors.items() if e is None] == ["ada", "grace", "linus"], errors
 
@@ -489,6 +491,7 @@ def test_three_learners_each_with_their_own_databases(template, tmp_path):
             )
 
         outs = asyncio.run(kernels())
+        marks["setup in 3 kernels"] = time.monotonic() - t0
         assert all("READY 00" in o for o in outs), outs
 
         plan = json.loads((hub_dir / "plan.json").read_text())
@@ -536,6 +539,7 @@ def test_three_learners_each_with_their_own_databases(template, tmp_path):
         else:  # the shared account: what the warning says
             assert result["files"]["credentials"] == "READ"
         print(f"\nISOLATION grace -> ada: {json.dumps(result)}")
+        marks["isolation proved"] = time.monotonic() - t0
 
         # One learner's memory: three servers (seeded small) + Jupyter server + a kernel after setup.
         asyncio.run(people["ada"].run(SETUP + "import pandas, matplotlib.pyplot", keep=True))
@@ -597,4 +601,5 @@ def test_three_learners_each_with_their_own_databases(template, tmp_path):
         assert f"Removed 4 learner account(s) this hub created: {PREFIX}ada" in removal.stdout, removal.stdout
         assert not accounts.runtime_root(hub_dir).exists()
     assert all(_free(p) for p in (PORT, PORT + 1, PORT + 2))
-    print(f"hub test took {time.monotonic() - t0:.0f} s")
+    marks["stopped, accounts removed"] = time.monotonic() - t0
+    print(f"hub test took {time.monotonic() - t0:.0f} s: " + ", ".join(f"{k} {v:.0f} s" for k, v in marks.items()))
