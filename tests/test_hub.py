@@ -326,6 +326,31 @@ def test_learner_list_problems_are_reported_one_line_each(tmp_path):
     assert r.returncode == 1 and "Cannot read the learner list" in r.stderr and "Traceback" not in r.stderr
 
 
+@pytest.mark.skipif(not AS_ROOT, reason="creating accounts needs root")
+def test_learner_accounts_are_created_recorded_and_removed(tmp_path):
+    """The account part alone (no JupyterHub): created with a 0700 home of its own, recorded, reused,
+    and removed with its home; a too-long name is shortened with a hash."""
+    long = "a" + "b" * 31
+    assert accounts.system_name("ada") == "jupyter-ada" and len(accounts.system_name(long)) == 32
+    assert accounts.system_name(long) != accounts.system_name(long[:-1] + "c")
+    if _account_exists(PREFIX + "zed"):
+        pytest.skip(f"an account {PREFIX}zed exists already on this machine")
+    homes = Path(tempfile.mkdtemp(prefix="dbwb-hub-homes-", dir="/tmp"))
+    try:
+        info = accounts.ensure_account("zed", homes, tmp_path, PREFIX)
+        home = Path(info["home"])
+        assert info["created"] and home == homes / f"{PREFIX}zed"
+        assert stat.S_IMODE(home.stat().st_mode) == 0o700 and home.stat().st_uid == pwd.getpwnam(f"{PREFIX}zed").pw_uid
+        assert accounts.ensure_account("zed", homes, tmp_path, PREFIX)["created"]  # the record says it is ours
+        assert json.loads((tmp_path / "accounts.json").read_text())["accounts"]["zed"]["user"] == f"{PREFIX}zed"
+        assert accounts.remove_accounts(tmp_path, log=lambda *_: None) == [f"{PREFIX}zed"]
+        assert not _account_exists(f"{PREFIX}zed") and not home.exists()
+    finally:
+        if _account_exists(f"{PREFIX}zed"):
+            subprocess.run(["userdel", f"{PREFIX}zed"], check=False)
+        shutil.rmtree(homes, ignore_errors=True)
+
+
 def test_provision_gives_a_learner_their_own_credentials(tmp_path, monkeypatch):
     """Without JupyterHub: one learner's three servers with generated credentials (no template:
     empty databases), read by settings; the defaults are refused; re-provisioning keeps them."""

@@ -31,9 +31,9 @@ from . import (
 from . import accounts as _accounts
 
 SHARED_WARNING = (
-    "WARNING: shared account: not run as root, so every learner's notebooks run as this one user "
-    "({user}); the learners' databases are separated by ports and passwords, but one learner's code "
-    "can read another's files, passwords included (run the hub as root for an account per learner)."
+    "WARNING: shared account: every learner's notebooks run as this one user ({user}), so one learner's "
+    "code can read another's files, passwords included; their databases are still separated by ports "
+    "and passwords (run the hub as root, without --shared-account, for an account per learner)."
 )
 
 

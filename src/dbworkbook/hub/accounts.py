@@ -117,7 +117,11 @@ def ensure_account(learner: str, homes: Path, hub_dir: Path, prefix: str = PREFI
     if pw.pw_uid == 0:
         raise AccountError(f"The account {name!r} has uid 0: the hub will not run a learner as root.")
     home = Path(pw.pw_dir)
-    if created or not home.exists():
+    if not created and not home.is_dir():
+        raise AccountError(
+            f"The existing account {name!r} has no home folder ({home}): create it, or remove the account."
+        )
+    if created:
         home.mkdir(parents=True, exist_ok=True)
         os.chown(home, pw.pw_uid, pw.pw_gid)
         home.chmod(0o700)
