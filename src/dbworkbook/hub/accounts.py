@@ -173,7 +173,10 @@ def remove_accounts(hub_dir: Path, log=print) -> list[str]:
         if pw.pw_uid != entry["uid"]:
             log(f"{name}: its uid changed since the hub created it ({entry['uid']} -> {pw.pw_uid}); left alone.")
             continue
-        stop_processes(pw.pw_uid)
+        running = _pids_of(pw.pw_uid)
+        if running:
+            log(f"{name}: stopping {len(running)} process(es) still running as it")
+            stop_processes(pw.pw_uid)
         result = subprocess.run([shutil.which("userdel") or "/usr/sbin/userdel", name], capture_output=True, text=True)
         if result.returncode not in (0, 6):  # 6: no such user
             raise AccountError(f"Could not remove the account {name!r}: {result.stderr.strip()}")
