@@ -28,6 +28,7 @@ import signal
 import stat
 import subprocess
 import sys
+import sysconfig
 import time
 from pathlib import Path
 
@@ -261,7 +262,7 @@ def build_runtime(hub_dir: Path, project: Path | None = None, log=print) -> dict
     for folder in (SYSTEM_ROOT, SYSTEM_ROOT / "hub", root):
         folder.mkdir(parents=True, exist_ok=True)
         folder.chmod(0o755)
-    site = Path(next(p for p in sys.path if p.endswith("site-packages") and p.startswith(str(prefix))))
+    site = Path(sysconfig.get_paths()["purelib"]).resolve()
     stamp = json.dumps({"base": str(base), "prefix": str(prefix), "site": site.stat().st_mtime_ns})
     python_dir, venv_dir = root / "python", root / "venv"
     if (root / "stamp.json").exists() and (root / "stamp.json").read_text() == stamp:
