@@ -400,6 +400,17 @@ def test_provision_gives_a_learner_their_own_credentials(tmp_path, monkeypatch):
             pytest.raises(pymongo.errors.OperationFailure, match="requires authentication"),
         ):
             anonymous.workbook.list_collection_names()
+        # a user made by someone racing for the port while MongoDB ran without --auth is dropped
+        with pymongo.MongoClient(cfg.mongo_url, serverSelectionTimeoutMS=5000) as client:
+            client.workbook.command("createUser", "intruder", pwd="x" * 12, roles=[])
+            client.elsewhere.command("createUser", "intruder2", pwd="x" * 12, roles=["readWriteAnyDatabase"])
+            dropped = []
+            hub._drop_foreign_mongo_users(cfg, log=dropped.append)
+            assert client.workbook.command("usersInfo")["users"] == client.elsewhere.command("usersInfo")["users"] == []
+            assert {line.split()[4].rstrip(",") for line in dropped} == {"intruder@workbook", "intruder2@elsewhere"}, (
+                dropped
+            )
+            assert [u["user"] for u in client.admin.command("usersInfo")["users"]] == ["workbook"]
         # provisioning again (the learner's next start) keeps the credentials
         hub.stop_servers(state, ports)
         hub.provision(state, ports, template=None, log=lambda *_: None)

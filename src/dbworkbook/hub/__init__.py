@@ -253,6 +253,7 @@ def provision(state_dir: Path, ports: dict, template: Path | None = None, log=pr
     state.mkdir(parents=True, exist_ok=True)
     state.chmod(0o700)
     creds = _settings.load_credentials(state)
+    fresh = creds is None
     if creds is None:
         pending = state / PENDING_FILE
         try:
@@ -290,7 +291,23 @@ def provision(state_dir: Path, ports: dict, template: Path | None = None, log=pr
     (state / _settings.CREDENTIALS_FILE).chmod(0o600)
     for server in (PostgresServer(cfg), MongoServer(cfg), RedisServer(cfg)):
         log(server.start())
+    if fresh:
+        _drop_foreign_mongo_users(cfg, log)
     return cfg
+
+
+def _drop_foreign_mongo_users(cfg: _settings.Settings, log=print) -> None:
+    """MongoDB ran without --auth for a moment while the learner's user was created: any other user
+    made in that moment (by another local user racing for the port) is dropped, now that it runs
+    with --auth. Every user is listed in admin.system.users, as in MongoDB (usersInfo with forAllDBs
+    lists nothing on the embedded server)."""
+    import pymongo
+
+    with pymongo.MongoClient(cfg.mongo_url, serverSelectionTimeoutMS=10000) as client:
+        for user in list(client.admin["system.users"].find({}, {"user": 1, "db": 1})):
+            if (user.get("user"), user.get("db")) != (MONGO_USER, "admin"):
+                client[user["db"]].command("dropUser", user["user"])
+                log(f"dropped the MongoDB user {user['user']}@{user['db']}, created while it ran without --auth")
 
 
 def stop_servers(state_dir: Path, ports: dict) -> list[str]:
