@@ -548,6 +548,7 @@ def test_three_learners_each_with_their_own_databases(template, tmp_path):
                 owners |= {Path(f"/proc/{int(f.read_text())}").stat().st_uid for f in (state / "run").glob("*.pid")}
                 assert owners == {account.pw_uid}, (n, owners)
         ada_creds = homes_of["ada"] / ".dbworkbook" / "credentials.json"
+        ada_first_creds = json.loads(ada_creds.read_text())
         assert json.loads(ada_creds.read_text()) != json.loads(
             (homes_of["grace"] / ".dbworkbook" / "credentials.json").read_text()
         )
@@ -597,6 +598,19 @@ def test_three_learners_each_with_their_own_databases(template, tmp_path):
             time.sleep(0.3)
         assert not any(_alive(p) for p in ada_pids)
         marks["memory measured, ada stopped"] = time.monotonic() - t0
+
+        # ada comes back (as after the idle culler): same credentials, her data kept, her account again.
+        assert people["ada"].start_server() is None
+        again = asyncio.run(
+            people["ada"].run(
+                "from dbworkbook import connect\n"
+                "with connect.postgres() as conn:\n"
+                "    print('AGAIN', conn.execute('SELECT v FROM nb00.hub_secret').fetchone()[0])\n"
+            )
+        )
+        assert "AGAIN only-ada" in again, again
+        assert json.loads(ada_creds.read_text()) == ada_first_creds
+        marks["ada restarted"] = time.monotonic() - t0
     finally:
         blocker.close()
         pids = []
