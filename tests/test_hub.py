@@ -579,7 +579,8 @@ def test_three_learners_each_with_their_own_databases(template, tmp_path):
         marks["isolation proved"] = time.monotonic() - t0
 
         # One learner's memory: three servers (seeded small) + Jupyter server + a kernel after setup.
-        asyncio.run(people["ada"].run(SETUP + "import pandas, matplotlib.pyplot", keep=True))
+        marker = "\nwith wb.connect.postgres() as c:\n    c.execute(\"CREATE TABLE public.hub_marker AS SELECT 'kept' AS v\")\n"
+        asyncio.run(people["ada"].run(SETUP + "import pandas, matplotlib.pyplot" + marker, keep=True))
         su = _singleuser_pid("ada")
         run = homes_of["ada"] / ".dbworkbook" / "run"
         servers = {n: _pss_mb(_tree(int((run / f"{n}.pid").read_text()))) for n in ("postgres", "mongo", "redis")}
@@ -605,10 +606,10 @@ def test_three_learners_each_with_their_own_databases(template, tmp_path):
             people["ada"].run(
                 "from dbworkbook import connect\n"
                 "with connect.postgres() as conn:\n"
-                "    print('AGAIN', conn.execute('SELECT v FROM nb00.hub_secret').fetchone()[0])\n"
+                "    print('AGAIN', conn.execute('SELECT v FROM public.hub_marker').fetchone()[0])\n"
             )
         )
-        assert "AGAIN only-ada" in again, again
+        assert "AGAIN kept" in again, again
         assert json.loads(ada_creds.read_text()) == ada_first_creds
         marks["ada restarted"] = time.monotonic() - t0
     finally:
