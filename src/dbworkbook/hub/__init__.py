@@ -274,9 +274,10 @@ def provision(state_dir: Path, ports: dict, template: Path | None = None, log=pr
         try:
             import pymongo
 
-            with pymongo.MongoClient(
+            client: pymongo.MongoClient[dict] = pymongo.MongoClient(
                 f"mongodb://127.0.0.1:{ports['mongo']}/?directConnection=true", serverSelectionTimeoutMS=10000
-            ) as client:
+            )
+            with client:
                 admin = client.admin
                 known = admin.command("usersInfo", MONGO_USER).get("users")
                 action = "updateUser" if known else "createUser"
@@ -303,7 +304,8 @@ def _drop_foreign_mongo_users(cfg: _settings.Settings, log=print) -> None:
     lists nothing on the embedded server)."""
     import pymongo
 
-    with pymongo.MongoClient(cfg.mongo_url, serverSelectionTimeoutMS=10000) as client:
+    client: pymongo.MongoClient[dict] = pymongo.MongoClient(cfg.mongo_url, serverSelectionTimeoutMS=10000)
+    with client:
         for user in list(client.admin["system.users"].find({}, {"user": 1, "db": 1})):
             if (user.get("user"), user.get("db")) != (MONGO_USER, "admin"):
                 client[user["db"]].command("dropUser", user["user"])

@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-c = get_config()  # noqa: F821 - provided by JupyterHub when it loads this file
+c = get_config()  # type: ignore[name-defined]  # noqa: F821 - provided by JupyterHub when it loads this file
 
 plan = json.loads(Path(os.environ["DBWB_HUB_PLAN"]).read_text(encoding="utf-8"))
 hub_dir = Path(plan["hub_dir"])
