@@ -168,6 +168,19 @@ book: book-install ## build the site from notebooks/ (committed outputs, never r
 book-check: book-install ## check the built site: every notebook has a page, links resolve, answers collapsed
 	$(VPY) -m dbworkbook.book check
 
-test-hub: install ## the three-learner JupyterHub test (installs the hub extra and the proxy from npm; ~2-4 min)
-	$(VPY) -m pip install --quiet --disable-pip-version-check -e '.[hub]'
-	$(VENV)/bin/pytest tests/test_hub.py -q
+# The three-learner hub test (CI runs it last). When PyPI or npm cannot be reached it says so in one
+# line and passes; any other install failure fails.
+HUB_LOG := $(VENV)/.hub-install.log
+OFFLINE := 'Could not find a version|No matching distribution|NewConnectionError|Temporary failure in name resolution|Network is unreachable|timed out|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNREFUSED|ECONNRESET|network'
+test-hub: install ## the three-learner JupyterHub test, an account per learner as root (hub extra + proxy from npm; ~2 min)
+	@export PATH="$$PATH:$(abspath $(VENV))/bin"; \
+	if ! $(VPY) -m pip install --quiet --disable-pip-version-check -e '.[hub]' >$(HUB_LOG) 2>&1; then \
+	  if grep -qE $(OFFLINE) $(HUB_LOG); then echo "test-hub: PyPI cannot be reached to install the hub extra (JupyterHub): hub test skipped"; exit 0; fi; \
+	  cat $(HUB_LOG); exit 1; fi; \
+	if ! command -v npm >/dev/null 2>&1; then \
+	  $(VPY) -m pip install --quiet --disable-pip-version-check $(NODE_WHEEL) >>$(HUB_LOG) 2>&1 || true; fi; \
+	if ! $(VPY) -c 'from dbworkbook.hub import proxy_command; proxy_command(log=lambda *a: None)' >$(HUB_LOG).npm 2>&1; then \
+	  if grep -qE $(OFFLINE) $(HUB_LOG).npm || ! command -v npm >/dev/null 2>&1; then \
+	    echo "test-hub: npm cannot be reached to install configurable-http-proxy: hub test skipped"; exit 0; fi; \
+	  cat $(HUB_LOG).npm; exit 1; fi; \
+	$(VENV)/bin/pytest tests/test_hub.py -q -s -p no:cacheprovider

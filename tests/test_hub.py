@@ -6,10 +6,16 @@ invisible to learner 2, and learner 2 cannot log in to learner 1's three servers
 credentials or with their own), that a fourth learner whose ports are held by another program gets
 one clear message while the others work, and that stopping the hub stops everything it started.
 
+Run as root (as CI is), every learner gets their own system account (``dbwbt-<name>`` here, homes
+in a temporary folder): the test also proves that learner 2's kernel gets PermissionError reading
+learner 1's credentials file and cannot signal learner 1's database servers, that each learner's
+Jupyter server and databases run as their own account, and that ``--remove-accounts`` leaves no
+account or home behind. Not root: the shared-account mode, with its one-line warning.
+
 Uses its own ports (60300+) and a temporary hub folder; never the shared servers. Needs the `hub`
 extra (JupyterHub) and npm (for configurable-http-proxy), else it is skipped. The learners start
 from the seeded template (~/.cache/dbworkbook/hub-template-small): the first run on a machine seeds
-it once (about a minute and a half more); later runs take about a minute.
+it once (about a minute and a half more); later runs take about a minute and a half.
 """
 
 from __future__ import annotations
@@ -17,12 +23,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import pwd
 import shutil
 import signal
 import socket
 import stat
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 import uuid
@@ -31,6 +39,7 @@ from pathlib import Path
 import pytest
 
 from dbworkbook import hub, settings
+from dbworkbook.hub import accounts
 
 try:
     import firstuseauthenticator  # noqa: F401
@@ -41,6 +50,8 @@ try:
 except ImportError as exc:  # the hub extra: pip install -e '.[hub]' (make hub does it)
     HUB_MISSING = f"the hub extra is not installed ({exc.name}): pip install -e '.[hub]'"
 
+AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0  # then: an account per learner
+PREFIX = "dbwbt-"  # the test's learner accounts: dbwbt-ada, ...
 PORT = 60300  # the hub: 60300 public, 60301 hub API, 60302 proxy API
 BASE = 60310  # learners' databases: 60310-60312, 60320-60322, ...
 LEARNERS = ["ada", "grace", "linus", "barbara"]
@@ -219,7 +230,20 @@ PROBE = SETUP + textwrap.dedent("""
             results["mongo_" + label] = "CONNECTED"
         except pymongo.errors.PyMongoError as exc:
             results["mongo_" + label] = "refused: " + type(exc).__name__
-    print("PROBE" + json.dumps({"row": seen_row, "doc": seen_doc, "key": seen_key, "login": results}))
+    import os
+    files = {}
+    try:
+        open(OTHER_CREDENTIALS).read()
+        files["credentials"] = "READ"
+    except PermissionError:
+        files["credentials"] = "PermissionError"
+    try:
+        os.kill(OTHER_PG_PID, 0)
+        files["signal"] = "ALLOWED"
+    except PermissionError:
+        files["signal"] = "PermissionError"
+    files["me"] = os.getuid()
+    print("PROBE" + json.dumps({"row": seen_row, "doc": seen_doc, "key": seen_key, "login": results, "files": files}))
 """)
 
 
@@ -268,6 +292,14 @@ def _singleuser_pid(name):
     return None
 
 
+def _account_exists(name):
+    try:
+        pwd.getpwnam(name)
+        return True
+    except KeyError:
+        return False
+
+
 @pytest.fixture(scope="module")
 def template():
     if HUB_MISSING:
@@ -292,6 +324,31 @@ def test_learner_list_problems_are_reported_one_line_each(tmp_path):
         [sys.executable, "-m", "dbworkbook", "hub", str(tmp_path / "empty.txt")], capture_output=True, text=True
     )
     assert r.returncode == 1 and "Cannot read the learner list" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.skipif(not AS_ROOT, reason="creating accounts needs root")
+def test_learner_accounts_are_created_recorded_and_removed(tmp_path):
+    """The account part alone (no JupyterHub): created with a 0700 home of its own, recorded, reused,
+    and removed with its home; a too-long name is shortened with a hash."""
+    long = "a" + "b" * 31
+    assert accounts.system_name("ada") == "jupyter-ada" and len(accounts.system_name(long)) == 32
+    assert accounts.system_name(long) != accounts.system_name(long[:-1] + "c")
+    if _account_exists(PREFIX + "zed"):
+        pytest.skip(f"an account {PREFIX}zed exists already on this machine")
+    homes = Path(tempfile.mkdtemp(prefix="dbwb-hub-homes-", dir="/tmp"))
+    try:
+        info = accounts.ensure_account("zed", homes, tmp_path, PREFIX)
+        home = Path(info["home"])
+        assert info["created"] and home == homes / f"{PREFIX}zed"
+        assert stat.S_IMODE(home.stat().st_mode) == 0o700 and home.stat().st_uid == pwd.getpwnam(f"{PREFIX}zed").pw_uid
+        assert accounts.ensure_account("zed", homes, tmp_path, PREFIX)["created"]  # the record says it is ours
+        assert json.loads((tmp_path / "accounts.json").read_text())["accounts"]["zed"]["user"] == f"{PREFIX}zed"
+        assert accounts.remove_accounts(tmp_path, log=lambda *_: None) == [f"{PREFIX}zed"]
+        assert not _account_exists(f"{PREFIX}zed") and not home.exists()
+    finally:
+        if _account_exists(f"{PREFIX}zed"):
+            subprocess.run(["userdel", f"{PREFIX}zed"], check=False)
+        shutil.rmtree(homes, ignore_errors=True)
 
 
 def test_provision_gives_a_learner_their_own_credentials(tmp_path, monkeypatch):
@@ -336,10 +393,24 @@ def test_provision_gives_a_learner_their_own_credentials(tmp_path, monkeypatch):
             )
         with pytest.raises(redis_py.exceptions.AuthenticationError):
             redis_py.Redis(host="127.0.0.1", port=ports["redis"]).ping()
-        with pymongo.MongoClient(
-            f"mongodb://127.0.0.1:{ports['mongo']}/?directConnection=true", serverSelectionTimeoutMS=5000
-        ) as anonymous, pytest.raises(pymongo.errors.OperationFailure, match="requires authentication"):
+        with (
+            pymongo.MongoClient(
+                f"mongodb://127.0.0.1:{ports['mongo']}/?directConnection=true", serverSelectionTimeoutMS=5000
+            ) as anonymous,
+            pytest.raises(pymongo.errors.OperationFailure, match="requires authentication"),
+        ):
             anonymous.workbook.list_collection_names()
+        # a user made by someone racing for the port while MongoDB ran without --auth is dropped
+        with pymongo.MongoClient(cfg.mongo_url, serverSelectionTimeoutMS=5000) as client:
+            client.workbook.command("createUser", "intruder", pwd="x" * 12, roles=[])
+            client.elsewhere.command("createUser", "intruder2", pwd="x" * 12, roles=["readWriteAnyDatabase"])
+            dropped = []
+            hub._drop_foreign_mongo_users(cfg, log=dropped.append)
+            assert client.workbook.command("usersInfo")["users"] == client.elsewhere.command("usersInfo")["users"] == []
+            assert {line.split()[4].rstrip(",") for line in dropped} == {"intruder@workbook", "intruder2@elsewhere"}, (
+                dropped
+            )
+            assert [u["user"] for u in client.admin.command("usersInfo")["users"]] == ["workbook"]
         # provisioning again (the learner's next start) keeps the credentials
         hub.stop_servers(state, ports)
         hub.provision(state, ports, template=None, log=lambda *_: None)
@@ -362,22 +433,29 @@ def test_three_learners_each_with_their_own_databases(template, tmp_path):
         if not _free(port):
             pytest.skip(f"port {port} is in use on this machine")
     learners_file = tmp_path / "learners.txt"
-    learners_file.write_text("\n".join(LEARNERS + ["Ada", "no way"]) + "\n")
+    learners_file.write_text("\n".join([*LEARNERS, "Ada", "no way"]) + "\n")
     hub_dir = tmp_path / "hub"
+    homes = Path(tempfile.mkdtemp(prefix="dbwb-hub-homes-", dir="/tmp"))  # reachable by the learners' accounts
+    homes.chmod(0o755)
+    for n in LEARNERS:
+        try:
+            pwd.getpwnam(PREFIX + n)
+            pytest.skip(f"an account {PREFIX + n} exists already on this machine")
+        except KeyError:
+            pass
     # Learner 4 (barbara): another program holds her PostgreSQL port.
     blocker = socket.socket()
     blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     blocker.bind(("127.0.0.1", BASE + 30))
     blocker.listen(1)
-    log = open(tmp_path / "hub.log", "w")
+    log = open(tmp_path / "hub.log", "w")  # noqa: SIM115 - closed in finally
     env = {k: v for k, v in os.environ.items() if not k.startswith("DBWB_")}
     env["DBWB_ROOT"] = os.environ.get("DBWB_ROOT") or str(Path(__file__).resolve().parents[1])
     proc = subprocess.Popen(
         [
             sys.executable,
             "-m",
-            "dbworkbook",
-            "hub",
+            "dbworkbook.hub",
             str(learners_file),
             "--port",
             str(PORT),
@@ -387,6 +465,10 @@ def test_three_learners_each_with_their_own_databases(template, tmp_path):
             str(hub_dir),
             "--template",
             str(template),
+            "--homes",
+            str(homes),
+            "--account-prefix",
+            PREFIX,
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -395,7 +477,7 @@ def test_three_learners_each_with_their_own_databases(template, tmp_path):
     )
     base = f"http://127.0.0.1:{PORT}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120  # as root, the first start links the learners' runtime (~10 s)
         while time.monotonic() < deadline:
             try:
                 if requests.get(f"{base}/hub/api", timeout=2).status_code == 200:
@@ -406,9 +488,16 @@ def test_three_learners_each_with_their_own_databases(template, tmp_path):
             time.sleep(0.5)
         else:
             raise AssertionError("the hub did not answer:\n" + (tmp_path / "hub.log").read_text()[-3000:])
+        marks = {"hub answers": time.monotonic() - t0}
         text = (tmp_path / "hub.log").read_text()
         assert "'Ada' is a duplicate of line 1" in text and "'no way' is not a valid name" in text
         assert "barbara's ports 60340 are held by another program" in text
+        if AS_ROOT:
+            assert f"Each learner runs as their own account ({PREFIX}ada, {PREFIX}grace" in text, text[-2000:]
+        else:
+            assert (
+                "WARNING: shared account:" in text and len([x for x in text.splitlines() if "shared account" in x]) == 1
+            )
 
         people = {n: Learner(base, n) for n in LEARNERS}
         # not on the list: cannot sign in
@@ -424,9 +513,10 @@ def test_three_learners_each_with_their_own_databases(template, tmp_path):
         async def everyone():
             await asyncio.gather(*(asyncio.to_thread(p.sign_in) for p in people.values()))
             errors = await asyncio.gather(*(asyncio.to_thread(p.start_server) for p in people.values()))
-            return dict(zip(people, errors))
+            return dict(zip(people, errors, strict=True))
 
         errors = asyncio.run(everyone())
+        marks["servers started"] = time.monotonic() - t0
         assert errors["barbara"] and "held by another program" in errors["barbara"], errors["barbara"]
         assert [n for n, e in errors.items() if e is None] == ["ada", "grace", "linus"], errors
 
@@ -437,33 +527,62 @@ def test_three_learners_each_with_their_own_databases(template, tmp_path):
             )
 
         outs = asyncio.run(kernels())
+        marks["setup in 3 kernels"] = time.monotonic() - t0
         assert all("READY 00" in o for o in outs), outs
 
         plan = json.loads((hub_dir / "plan.json").read_text())
+        assert plan["accounts"] is AS_ROOT
         ports = {e["name"]: e["ports"] for e in plan["learners"]}
+        homes_of = {e["name"]: Path(e["home"]) for e in plan["learners"]}
         assert len({p for e in ports.values() for p in e.values()}) == 3 * len(LEARNERS)
         for n in ("ada", "grace", "linus"):
-            state = hub_dir / "learners" / n / ".dbworkbook"
+            state = homes_of[n] / ".dbworkbook"
             creds = state / "credentials.json"
             assert stat.S_IMODE(creds.stat().st_mode) == 0o600 and stat.S_IMODE(state.stat().st_mode) == 0o700
-            assert (hub_dir / "learners" / n / "workbook" / "00_getting_started.ipynb").exists()
-        assert json.loads((hub_dir / "learners/ada/.dbworkbook/credentials.json").read_text()) != json.loads(
-            (hub_dir / "learners/grace/.dbworkbook/credentials.json").read_text()
+            assert (homes_of[n] / "workbook" / "00_getting_started.ipynb").exists()
+            if AS_ROOT:  # the learner's home, files, Jupyter server and databases are their account's
+                account = pwd.getpwnam(PREFIX + n)
+                assert homes_of[n] == homes / (PREFIX + n) and stat.S_IMODE(homes_of[n].stat().st_mode) == 0o700
+                assert creds.stat().st_uid == account.pw_uid
+                owners = {Path(f"/proc/{_singleuser_pid(n)}").stat().st_uid}
+                owners |= {Path(f"/proc/{int(f.read_text())}").stat().st_uid for f in (state / "run").glob("*.pid")}
+                assert owners == {account.pw_uid}, (n, owners)
+        ada_creds = homes_of["ada"] / ".dbworkbook" / "credentials.json"
+        ada_first_creds = json.loads(ada_creds.read_text())
+        assert json.loads(ada_creds.read_text()) != json.loads(
+            (homes_of["grace"] / ".dbworkbook" / "credentials.json").read_text()
         )
 
         # Isolation: ada writes; grace sees nothing and cannot log in to ada's servers.
         out = asyncio.run(people["ada"].run(WRITE_SECRET))
         assert "WROTE" in out
-        probe = asyncio.run(people["grace"].run(PROBE.replace("OTHER_PORTS", repr(ports["ada"]))))
+        ada_pg = int((homes_of["ada"] / ".dbworkbook" / "run" / "postgres.pid").read_text())
+        probe_code = (
+            PROBE.replace("OTHER_PORTS", repr(ports["ada"]))
+            .replace("OTHER_CREDENTIALS", repr(str(ada_creds)))
+            .replace("OTHER_PG_PID", str(ada_pg))
+        )
+        probe = asyncio.run(people["grace"].run(probe_code))
         result = json.loads(probe.split("PROBE", 1)[1])
         assert (result["row"], result["doc"], result["key"]) == (False, 0, 0), result
         assert all(v.startswith("refused") for v in result["login"].values()), result["login"]
         assert "password authentication failed" in result["login"]["postgres_own"]
+        if AS_ROOT:  # grace's own account cannot read ada's files nor signal ada's servers
+            assert result["files"] == {
+                "credentials": "PermissionError",
+                "signal": "PermissionError",
+                "me": pwd.getpwnam(PREFIX + "grace").pw_uid,
+            }, result["files"]
+        else:  # the shared account: what the warning says
+            assert result["files"]["credentials"] == "READ"
+        print(f"\nISOLATION grace -> ada: {json.dumps(result)}")
+        marks["isolation proved"] = time.monotonic() - t0
 
         # One learner's memory: three servers (seeded small) + Jupyter server + a kernel after setup.
-        asyncio.run(people["ada"].run(SETUP + "import pandas, matplotlib.pyplot", keep=True))
+        marker = "\nwith wb.connect.postgres() as c:\n    c.execute(\"CREATE TABLE public.hub_marker AS SELECT 'kept' AS v\")\n"
+        asyncio.run(people["ada"].run(SETUP + "import pandas, matplotlib.pyplot" + marker, keep=True))
         su = _singleuser_pid("ada")
-        run = hub_dir / "learners/ada/.dbworkbook/run"
+        run = homes_of["ada"] / ".dbworkbook" / "run"
         servers = {n: _pss_mb(_tree(int((run / f"{n}.pid").read_text()))) for n in ("postgres", "mongo", "redis")}
         jupyter = _pss_mb(_tree(su)) if su else 0.0
         print(
@@ -479,11 +598,29 @@ def test_three_learners_each_with_their_own_databases(template, tmp_path):
         while time.monotonic() < deadline and any(_alive(p) for p in ada_pids):
             time.sleep(0.3)
         assert not any(_alive(p) for p in ada_pids)
+        marks["memory measured, ada stopped"] = time.monotonic() - t0
+
+        # ada comes back (as after the idle culler): same credentials, her data kept, her account again.
+        assert people["ada"].start_server() is None
+        again = asyncio.run(
+            people["ada"].run(
+                "from dbworkbook import connect\n"
+                "with connect.postgres() as conn:\n"
+                "    print('AGAIN', conn.execute('SELECT v FROM public.hub_marker').fetchone()[0])\n"
+            )
+        )
+        assert "AGAIN kept" in again, again
+        assert json.loads(ada_creds.read_text()) == ada_first_creds
+        marks["ada restarted"] = time.monotonic() - t0
     finally:
         blocker.close()
         pids = []
-        for n in LEARNERS:
-            for f in (hub_dir / "learners" / n / ".dbworkbook" / "run").glob("*.pid"):
+        try:
+            learner_homes = [Path(e["home"]) for e in json.loads((hub_dir / "plan.json").read_text())["learners"]]
+        except (OSError, ValueError):
+            learner_homes = [hub_dir / "learners" / n for n in LEARNERS]
+        for home in learner_homes:
+            for f in (home / ".dbworkbook" / "run").glob("*.pid"):
                 pids.append(int(f.read_text()))
         proc.send_signal(signal.SIGINT)
         try:
@@ -491,14 +628,33 @@ def test_three_learners_each_with_their_own_databases(template, tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
         log.close()
+        hub_stopped = time.monotonic() - t0
         # Stopping the hub stopped every learner's server and databases.
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and any(_alive(p) for p in pids):
             time.sleep(0.3)
         still = [p for p in pids if _alive(p)]
         if not still:  # their data goes (as root, PostgreSQL's lives outside the temporary folder)
-            for n in LEARNERS:
-                hub.remove_learner_data(hub_dir / "learners" / n / ".dbworkbook")
+            for home in learner_homes:
+                if home.is_relative_to(hub_dir):
+                    hub.remove_learner_data(home / ".dbworkbook")
+        # The accounts the hub created, their homes and the learners' runtime go.
+        removal = subprocess.run(
+            [sys.executable, "-m", "dbworkbook.hub", "--remove-accounts", "--hub-dir", str(hub_dir)],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        left = [n for n in LEARNERS if _account_exists(PREFIX + n)]
+        removed_at = time.monotonic() - t0
+        shutil.rmtree(homes, ignore_errors=True)
     assert not still, (tmp_path / "hub.log").read_text()[-2000:]
+    assert removal.returncode == (0 if AS_ROOT else 2), removal.stdout + removal.stderr
+    assert not left, (left, removal.stdout, removal.stderr)
+    if AS_ROOT:
+        assert f"Removed 4 learner account(s) this hub created: {PREFIX}ada" in removal.stdout, removal.stdout
+        assert not accounts.runtime_root(hub_dir).exists()
     assert all(_free(p) for p in (PORT, PORT + 1, PORT + 2))
-    print(f"hub test took {time.monotonic() - t0:.0f} s")
+    marks["hub stopped"], marks["accounts removed"] = hub_stopped, removed_at
+    print(removal.stdout.strip())
+    print(f"hub test took {time.monotonic() - t0:.0f} s: " + ", ".join(f"{k} {v:.0f} s" for k, v in marks.items()))

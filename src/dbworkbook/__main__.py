@@ -398,22 +398,9 @@ def cmd_instructors(args) -> int:
 
 
 def cmd_hub(args) -> int:
-    from .hub import cli
+    from .hub.__main__ import run
 
-    return cli(
-        args.learners,
-        ip=args.ip,
-        port=args.port,
-        base_port=args.base_port,
-        hub_dir=args.hub_dir,
-        template=args.template,
-        admins=args.admin,
-        ssl_cert=args.ssl_cert,
-        ssl_key=args.ssl_key,
-        stop=args.stop,
-        print_users=args.print_z2jh_users,
-        cull_idle_minutes=args.cull_idle_minutes,
-    )
+    return run(args)
 
 
 def add_workshop_commands(sub) -> None:
@@ -436,23 +423,9 @@ def add_workshop_commands(sub) -> None:
     p.add_argument("--check", action="store_true", help="exit 1 when docs/instructors.md is out of date")
     p.set_defaults(func=cmd_instructors)
     p = sub.add_parser("hub", help="JupyterHub for a list of learners, each with their own databases")
-    p.add_argument("learners", nargs="?", default=None, help="text file: one learner name a line")
-    p.add_argument("--ip", default="127.0.0.1", help="address the hub listens on (0.0.0.0 for a room)")
-    p.add_argument("--port", type=int, default=8000, help="public port (the hub also uses the next two)")
-    p.add_argument("--base-port", type=int, default=60000, help="first learner database port (10 per learner)")
-    p.add_argument("--hub-dir", default=None, help="hub folder (default .dbworkbook/hub)")
-    p.add_argument("--template", default=None, help="seeded template folder (default ~/.cache/dbworkbook/...)")
-    p.add_argument("--admin", action="append", default=[], help="an instructor's user name (admin)")
-    p.add_argument("--ssl-cert", default=None)
-    p.add_argument("--ssl-key", default=None)
-    p.add_argument(
-        "--cull-idle-minutes",
-        type=float,
-        default=60,
-        help="stop a learner's server and databases after this long without activity (0: never)",
-    )
-    p.add_argument("--stop", action="store_true", help="stop every learner's databases")
-    p.add_argument("--print-z2jh-users", action="store_true", help="print the list for z2jh's allowed_users")
+    from .hub.__main__ import add_arguments as add_hub_arguments
+
+    add_hub_arguments(p)
     p.set_defaults(func=cmd_hub)
 
 

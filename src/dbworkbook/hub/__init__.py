@@ -94,6 +94,8 @@ class Learner:
     index: int
     base_port: int
     hub_dir: Path
+    home_dir: Path | None = None  # with an account per learner: that account's home
+    account: str | None = None  # the learner's system account (None: the hub's own, shared)
 
     @property
     def ports(self) -> dict:
@@ -102,7 +104,7 @@ class Learner:
 
     @property
     def home(self) -> Path:
-        return self.hub_dir / "learners" / self.name
+        return self.home_dir or self.hub_dir / "learners" / self.name
 
     @property
     def state_dir(self) -> Path:
@@ -193,8 +195,9 @@ def _cp(src: Path, dst: Path) -> None:
         raise HubError(f"Could not copy {src} to {dst}: {result.stderr.strip()}")
 
 
-def copy_template(template: Path, state: Path, ports: dict) -> None:
-    """Copy a seeded (stopped) state folder into a learner's new state folder."""
+def copy_template(template: Path, state: Path, ports: dict, pg_inside: bool = False) -> None:
+    """Copy a seeded (stopped) state folder into a learner's new state folder (pg_inside: PostgreSQL's
+    data in the state folder itself, for a learner account whose servers run as that account)."""
     from ..servers.postgres import PostgresServer, _mkdir_public
 
     template, state = Path(template), Path(state)
@@ -210,7 +213,7 @@ def copy_template(template: Path, state: Path, ports: dict) -> None:
         _cp(item, state / item.name)
     src = PostgresServer(settings_for(template, ports, None))._data_root()
     learner_pg = PostgresServer(settings_for(state, ports, None))
-    dst = learner_pg._data_root()
+    dst = learner_pg.link if pg_inside else learner_pg._data_root()
     if dst != learner_pg.link:  # as root, outside a world-reachable folder: /var/lib/dbworkbook/<id>
         if dst.parent.exists():
             shutil.rmtree(dst.parent)  # left by an earlier learner folder at this same path
@@ -250,6 +253,7 @@ def provision(state_dir: Path, ports: dict, template: Path | None = None, log=pr
     state.mkdir(parents=True, exist_ok=True)
     state.chmod(0o700)
     creds = _settings.load_credentials(state)
+    fresh = creds is None
     if creds is None:
         pending = state / PENDING_FILE
         try:
@@ -270,9 +274,10 @@ def provision(state_dir: Path, ports: dict, template: Path | None = None, log=pr
         try:
             import pymongo
 
-            with pymongo.MongoClient(
+            client: pymongo.MongoClient[dict] = pymongo.MongoClient(
                 f"mongodb://127.0.0.1:{ports['mongo']}/?directConnection=true", serverSelectionTimeoutMS=10000
-            ) as client:
+            )
+            with client:
                 admin = client.admin
                 known = admin.command("usersInfo", MONGO_USER).get("users")
                 action = "updateUser" if known else "createUser"
@@ -287,7 +292,24 @@ def provision(state_dir: Path, ports: dict, template: Path | None = None, log=pr
     (state / _settings.CREDENTIALS_FILE).chmod(0o600)
     for server in (PostgresServer(cfg), MongoServer(cfg), RedisServer(cfg)):
         log(server.start())
+    if fresh:
+        _drop_foreign_mongo_users(cfg, log)
     return cfg
+
+
+def _drop_foreign_mongo_users(cfg: _settings.Settings, log=print) -> None:
+    """MongoDB ran without --auth for a moment while the learner's user was created: any other user
+    made in that moment (by another local user racing for the port) is dropped, now that it runs
+    with --auth. Every user is listed in admin.system.users, as in MongoDB (usersInfo with forAllDBs
+    lists nothing on the embedded server)."""
+    import pymongo
+
+    client: pymongo.MongoClient[dict] = pymongo.MongoClient(cfg.mongo_url, serverSelectionTimeoutMS=10000)
+    with client:
+        for user in list(client.admin["system.users"].find({}, {"user": 1, "db": 1})):
+            if (user.get("user"), user.get("db")) != (MONGO_USER, "admin"):
+                client[user["db"]].command("dropUser", user["user"])
+                log(f"dropped the MongoDB user {user['user']}@{user['db']}, created while it ran without --auth")
 
 
 def stop_servers(state_dir: Path, ports: dict) -> list[str]:
@@ -426,6 +448,7 @@ def write_plan(
     ssl_cert=None,
     ssl_key=None,
     cull_idle_seconds: int = 3600,
+    runtime: dict | None = None,
 ) -> Path:
     hub_dir = Path(hub_dir).resolve()
     hub_dir.mkdir(parents=True, exist_ok=True)
@@ -445,7 +468,16 @@ def write_plan(
         "ssl_cert": ssl_cert,
         "ssl_key": ssl_key,
         "cull_idle_seconds": cull_idle_seconds,
-        "learners": [{"name": l.name, "index": l.index, "ports": l.ports} for l in learners],
+        # runtime: None when the learners share the hub's account, else the interpreter, project
+        # root and environment their accounts run (accounts.build_runtime)
+        "accounts": runtime is not None,
+        "python": runtime["python"] if runtime else sys.executable,
+        "learner_root": runtime["root"] if runtime else str(_settings.project_root()),
+        "learner_env": runtime["env"] if runtime else {},
+        "learners": [
+            {"name": x.name, "index": x.index, "ports": x.ports, "home": str(x.home), "account": x.account}
+            for x in learners
+        ],
     }
     path = hub_dir / "plan.json"
     path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
@@ -465,96 +497,73 @@ def hub_command(plan_path: Path) -> tuple[list[str], dict]:
     return [sys.executable, "-m", "jupyterhub", "-f", str(config)], env
 
 
-def cli(
-    learners_file,
-    *,
-    ip="127.0.0.1",
-    port=8000,
-    base_port=60000,
-    hub_dir=None,
-    template=None,
-    admins=(),
-    ssl_cert=None,
-    ssl_key=None,
-    stop=False,
-    print_users=False,
-    cull_idle_minutes=60,
-) -> int:
-    if not learners_file:
-        print("Usage: make hub LEARNERS=learners.txt   (one learner name a line)")
-        return 2
-    names, problems = read_learners(learners_file)
-    for p in problems:
-        print(f"WARNING: {p}")
-    if print_users:
-        print("\n".join(f"        - {n}" for n in names))
-        return 0
-    if not names:
-        print(f"ERROR: no valid learner name in {learners_file}: nothing to serve.")
-        return 2
-    hub_dir = Path(hub_dir) if hub_dir else _settings.project_root() / ".dbworkbook" / "hub"
-    learners = plan(names, base_port, hub_dir)
-    if stop:
-        for l in learners:
-            print(f"{l.name}: " + "; ".join(stop_servers(l.state_dir, l.ports)))
-        return 0
-    try:
-        import firstuseauthenticator  # noqa: F401
-        import jupyterhub  # noqa: F401
-    except ImportError:
-        print(
-            "ERROR: JupyterHub is not installed in this environment. Install the hub extra: "
-            f"{sys.executable} -m pip install -e '.[hub]' (make hub does it)."
+def learners_of_plan(plan_data: dict) -> list[Learner]:
+    hub_dir = Path(plan_data["hub_dir"])
+    return [
+        Learner(
+            e["name"],
+            e["index"],
+            plan_data["base_port"],
+            hub_dir,
+            Path(e["home"]) if e.get("account") else None,
+            e.get("account"),
         )
-        return 2
-    for l in learners:
-        busy = ports_in_use(l)
-        if busy:
-            print(
-                f"WARNING: {l.name}'s ports {', '.join(map(str, busy))} are held by another program: "
-                f"{l.name} cannot start a server until they are free (or use another --base-port)."
-            )
-    from .. import servers as _servers
+        for e in plan_data["learners"]
+    ]
 
-    for p in (port, port + 1, port + 2):
-        if _servers.port_in_use(p):
-            print(
-                f"ERROR: port {p} is in use: the hub needs {port}-{port + 2} (public, hub API, proxy API). "
-                "Choose another --port."
-            )
-            return 2
-    template = Path(template) if template else default_template_dir()
-    build_template(template)
-    proxy = proxy_command()
-    try:
-        import jupyterhub_idle_culler  # noqa: F401
 
-        cull = int(cull_idle_minutes * 60)
-    except ImportError:
-        cull = 0
-        print("WARNING: jupyterhub-idle-culler is not installed: idle learners' servers are not stopped.")
-    plan_path = write_plan(
-        learners,
-        hub_dir,
-        ip=ip,
-        port=port,
-        base_port=base_port,
-        template=template,
-        proxy=proxy,
-        admins=admins,
-        ssl_cert=ssl_cert,
-        ssl_key=ssl_key,
-        cull_idle_seconds=cull,
-    )
-    cmd, env = hub_command(plan_path)
-    print(
-        f"JupyterHub for {len(learners)} learners on http{'s' if ssl_cert else ''}://{ip}:{port}/ "
-        f"(learners' databases on ports {base_port}-{base_port + PORT_STRIDE * len(learners) - 1}); "
-        f"hub folder {hub_dir}. Ctrl-C stops the hub, every learner's server and their databases."
-    )
-    proc = subprocess.Popen(cmd, env=env)
+def prepare_account_home(learner: Learner, template: Path | None) -> None:
+    """As root, before a learner's first start with their own account: their state folder (0700)
+    with a copy of the seeded template, PostgreSQL's data inside it, all owned by their account."""
+    import pwd
+
+    assert learner.account, "only for a learner with their own account"
+    pw = pwd.getpwnam(learner.account)
+    state = learner.state_dir
+    if template and not (state / "fingerprint.json").exists():
+        if state.exists():
+            shutil.rmtree(state)  # a first start that did not finish
+        copy_template(template, state, learner.ports, pg_inside=True)
+    state.mkdir(parents=True, exist_ok=True)
+    for folder, dirs, files in os.walk(learner.home):
+        for name in [folder, *(os.path.join(folder, n) for n in dirs + files)]:
+            os.lchown(name, pw.pw_uid, pw.pw_gid)
+    state.chmod(0o700)
+    learner.home.chmod(0o700)
+
+
+def run_as_account(learner: Learner, plan_data: dict, timeout: float = 280) -> str:
+    """Provision the learner's databases and workbook as their own account (python -m
+    dbworkbook.hub._provision): the servers then run as that account. Returns its output; raises
+    HubError with the learner's message."""
+    import pwd
+
+    pw = pwd.getpwnam(learner.account or "")
+    env = {
+        "HOME": str(learner.home),
+        "USER": pw.pw_name,
+        "LANG": os.environ.get("LANG", "C.UTF-8"),
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        **plan_data.get("learner_env", {}),
+        **learner.env(),
+        "DBWB_ROOT": plan_data["learner_root"],
+        "DBWB_PROGRESS": "0",
+    }
     try:
-        return proc.wait()
-    except KeyboardInterrupt:
-        proc.terminate()
-        return proc.wait()
+        result = subprocess.run(
+            [plan_data["python"], "-m", "dbworkbook.hub._provision", str(learner.workbook)],
+            env=env,
+            cwd=str(learner.home),
+            user=pw.pw_uid,
+            group=pw.pw_gid,
+            extra_groups=[],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        raise HubError(f"provisioning {learner.name} took more than {timeout:.0f} s") from None
+    if result.returncode:
+        raise HubError((result.stderr.strip() or result.stdout.strip())[-1500:])
+    return result.stdout
