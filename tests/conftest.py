@@ -31,3 +31,11 @@ def pytest_collection_modifyitems(config, items):
         elif path.parent == HERE and path.name in TOP_INTEGRATION:
             for name in TOP_INTEGRATION[path.name]:
                 item.add_marker(getattr(pytest.mark, name))
+
+
+@pytest.fixture
+def quiet_env(monkeypatch):
+    """No progress file, no strict mode: a check's result only, nothing recorded."""
+    monkeypatch.setenv("DBWB_PROGRESS", "0")
+    monkeypatch.delenv("DBWB_PROGRESS_FILE", raising=False)
+    monkeypatch.delenv("DBWB_STRICT_CHECKS", raising=False)

@@ -43,29 +43,9 @@ from dbworkbook.exercises.sql import pg_plan_problem
 from dbworkbook.exercises.sql import uses_index as uses_index_
 from dbworkbook.plans import Plan
 from tests import demo_catalog as demo
+from tests.checking import fails, passes
 
-pytestmark = pytest.mark.usefixtures("demo_fixtures")  # tests/integration/conftest.py
-
-
-@pytest.fixture(autouse=True)
-def quiet_env(monkeypatch):
-    monkeypatch.setenv("DBWB_PROGRESS", "0")
-    monkeypatch.delenv("DBWB_PROGRESS_FILE", raising=False)
-    monkeypatch.delenv("DBWB_STRICT_CHECKS", raising=False)
-
-
-def fails(ex, answer) -> str:
-    result = ex.check(answer, strict=False, quiet=True, record=False)
-    assert not result.passed, result.message
-    assert result.message.startswith(f"✗ {ex.id} ")
-    assert "Traceback" not in result.message
-    return result.message
-
-
-def passes(ex, answer) -> None:
-    result = ex.check(answer, strict=False, quiet=True, record=False)
-    assert result.passed, result.message
-    assert result.message == f"✓ {ex.id} passed — {ex.title}"
+pytestmark = pytest.mark.usefixtures("demo_fixtures", "quiet_env")  # tests/integration/conftest.py, tests/conftest.py
 
 
 # --------------------------------------------------------------------------- every demo exercise

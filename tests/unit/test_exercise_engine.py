@@ -15,27 +15,9 @@ from dbworkbook.exercises import core, exercise, progress
 from dbworkbook.exercises import mongodb as mongo_engine
 from dbworkbook.exercises.redisdb import _Recorder, build_trace, parse_monitor_line
 from dbworkbook.exercises.sql import split_sql
+from tests.checking import fails, passes
 
-
-@pytest.fixture(autouse=True)
-def quiet_env(monkeypatch):
-    monkeypatch.setenv("DBWB_PROGRESS", "0")
-    monkeypatch.delenv("DBWB_PROGRESS_FILE", raising=False)
-    monkeypatch.delenv("DBWB_STRICT_CHECKS", raising=False)
-
-
-def fails(ex, answer) -> str:
-    result = ex.check(answer, strict=False, quiet=True, record=False)
-    assert not result.passed, result.message
-    assert result.message.startswith(f"✗ {ex.id} ")
-    assert "Traceback" not in result.message
-    return result.message
-
-
-def passes(ex, answer) -> None:
-    result = ex.check(answer, strict=False, quiet=True, record=False)
-    assert result.passed, result.message
-    assert result.message == f"✓ {ex.id} passed — {ex.title}"
+pytestmark = pytest.mark.usefixtures("quiet_env")  # tests/conftest.py
 
 
 def test_split_sql_respects_quotes_comments_and_dollar_quotes():
