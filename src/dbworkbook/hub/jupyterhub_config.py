@@ -39,10 +39,14 @@ c.Authenticator.admin_users = set(plan.get("admins", []))
 
 # Each learner: their own databases (WorkbookSpawner), their own folder and workbook.
 c.JupyterHub.spawner_class = "dbworkbook.hub.spawner.WorkbookSpawner"
+# With an account per learner (plan["accounts"]), the server runs as that account in its home, with
+# the interpreter that account can reach (plan["python"]); otherwise as the hub's own user.
 c.SimpleLocalProcessSpawner.home_dir_template = str(hub_dir / "learners" / "{username}")
-c.Spawner.notebook_dir = str(hub_dir / "learners" / "{username}")
-c.Spawner.cmd = [sys.executable, "-m", "jupyterhub.singleuser"]
-c.Spawner.args = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+if not plan.get("accounts"):
+    c.Spawner.notebook_dir = str(hub_dir / "learners" / "{username}")
+c.Spawner.cmd = [plan.get("python") or sys.executable, "-m", "jupyterhub.singleuser"]
+as_root = hasattr(os, "geteuid") and os.geteuid() == 0
+c.Spawner.args = ["--allow-root"] if as_root and not plan.get("accounts") else []
 c.Spawner.default_url = "/lab/tree/workbook/00_getting_started.ipynb"
 c.Spawner.ip = "127.0.0.1"
 c.Spawner.start_timeout = 300  # the first start copies the seeded databases
