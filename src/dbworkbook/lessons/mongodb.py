@@ -28,14 +28,8 @@ def planner(coll, filter, sort=None, limit=None, projection=None):
 
 def ixscan(plan):
     """The IXSCAN node of a plan (a dict with indexName, keyPattern, direction...; {} when it has none)."""
-    stack = [plan.winning]
-    while stack:
-        node = stack.pop()
-        if node.get("stage") == "IXSCAN":
-            return node
-        stack += [node[k] for k in ("inputStage", "outerStage", "innerStage") if k in node]
-        stack += node.get("inputStages", [])
-    return {}
+    scans = plan.find("IXSCAN")
+    return scans[0].raw if scans else {}
 
 
 def _pinned(filter) -> set:

@@ -16,6 +16,7 @@ the totals, so there the per-stage counts are None and the plan's totals are wha
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -172,26 +173,24 @@ class MongoPlan:
             yield from root.walk()
 
     @staticmethod
-    def _breadth_first(roots: list[MongoStage]) -> list[str]:
-        out = []
+    def _breadth_first(roots: list[MongoStage]) -> Iterator[MongoStage]:
+        """The stages of each root's tree, level by level (a root's whole tree before the next root's)."""
         for root in roots:
-            queue = [root]
+            queue = deque([root])
             while queue:
-                node = queue.pop(0)
-                if "stage" in node.raw:
-                    out.append(node.stage)
+                node = queue.popleft()
+                yield node
                 queue.extend(node.children)
-        return out
 
     @property
     def stages(self) -> list[str]:
         """The stage names of the winning plan, breadth first: ["LIMIT", "FETCH", "IXSCAN"]."""
-        return self._breadth_first(self.roots[:1])
+        return [s.stage for s in self._breadth_first(self.roots[:1]) if "stage" in s.raw]
 
     @property
     def all_stages(self) -> list[str]:
         """The stage names of every winning plan in the explain (sub-pipelines, shards), the first plan's first."""
-        return self._breadth_first(self.roots)
+        return [s.stage for s in self._breadth_first(self.roots) if "stage" in s.raw]
 
     def find(self, stage: str) -> list[MongoStage]:
         return [s for s in self.walk() if s.stage == stage]
@@ -202,15 +201,7 @@ class MongoPlan:
     @property
     def ixscans(self) -> list[MongoStage]:
         """The index walks of the winning plan (IXSCAN nodes: index name, key pattern, direction), breadth first."""
-        if self.root is None:
-            return []
-        out, queue = [], [self.root]
-        while queue:
-            node = queue.pop(0)
-            if node.is_index_scan:
-                out.append(node)
-            queue.extend(node.children)
-        return out
+        return [s for s in self._breadth_first(self.roots[:1]) if s.is_index_scan]
 
     @property
     def index_names(self) -> list[str]:
@@ -231,11 +222,7 @@ class MongoPlan:
     def collscan(self) -> bool:
         """True when the plan reads the collection without an index (a COLLSCAN, or no index stage at all)."""
         stages = self.stages
-        if "COLLSCAN" in stages:
-            return True
-        return not self.ixscans and not any(
-            s in ("IDHACK", "EXPRESS_IDHACK", "COUNT_SCAN", "DISTINCT_SCAN") for s in stages
-        )
+        return "COLLSCAN" in stages or not (self.ixscans or any(s in INDEX_STAGES for s in stages))
 
     @property
     def sorts_in_memory(self) -> bool:
