@@ -20,3 +20,17 @@ def demo_fixtures():
         pytest.skip(f"servers not running: {exc}")
     yield
     demo_catalog.remove_fixtures()
+
+
+@pytest.fixture
+def pg():
+    """A PostgreSQL connection (autocommit, as connect.postgres gives it), closed after the test;
+    the test is skipped when the server cannot be reached."""
+    from dbworkbook import connect
+
+    try:
+        conn = connect.postgres()
+    except Exception as exc:
+        pytest.skip(f"PostgreSQL is not reachable ({exc}); run `make up`")
+    yield conn
+    conn.close()

@@ -3,20 +3,7 @@ server preloads it, so notebooks 03 and 11 can read and reset it through the ext
 
 from __future__ import annotations
 
-import pytest
-
-from dbworkbook import connect
 from dbworkbook.datasets import load_postgres
-
-
-@pytest.fixture
-def pg():
-    try:
-        conn = connect.postgres()
-    except Exception as exc:
-        pytest.skip(f"PostgreSQL is not reachable ({exc}); run `make up`")
-    yield conn
-    conn.close()
 
 
 def test_seed_creates_pg_stat_statements_when_preloaded(pg):

@@ -13,7 +13,7 @@ import shutil
 
 import pytest
 
-from dbworkbook import connect, datasets
+from dbworkbook import datasets
 from dbworkbook import settings as _settings
 from dbworkbook.datasets import load_postgres
 
@@ -25,17 +25,13 @@ OTHER = "dbwb_reset_other"  # a schema no notebook owns
 
 
 @pytest.fixture
-def pg():
-    try:
-        conn = connect.postgres()
-    except Exception as exc:
-        pytest.skip(f"PostgreSQL is not reachable ({exc}); run `make up`")
+def pg(pg):
+    """tests/integration/conftest.py's connection, with this file's scratch schemas dropped before and after."""
     for schema in (OTHER, NB, SEED):
-        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-    yield conn
+        pg.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    yield pg
     for schema in (OTHER, NB, SEED):
-        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-    conn.close()
+        pg.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 
 def _scratch_seed(conn) -> None:
