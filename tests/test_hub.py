@@ -12,7 +12,7 @@ learner 1's credentials file and cannot signal learner 1's database servers, tha
 Jupyter server and databases run as their own account, and that ``--remove-accounts`` leaves no
 account or home behind. Not root: the shared-account mode, with its one-line warning.
 
-Uses its own ports (60300+) and a temporary hub folder; never the shared servers. Needs the `hub`
+Uses its own ports (a free block below the ephemeral range) and a temporary hub folder; never the shared servers. Needs the `hub`
 extra (JupyterHub) and npm (for configurable-http-proxy), else it is skipped. The learners start
 from the seeded template (~/.cache/dbworkbook/hub-template-small): the first run on a machine seeds
 it once (about a minute and a half more); later runs take about a minute and a half.
@@ -52,8 +52,23 @@ except ImportError as exc:  # the hub extra: pip install -e '.[hub]' (make hub d
 
 AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0  # then: an account per learner
 PREFIX = "dbwbt-"  # the test's learner accounts: dbwbt-ada, ...
-PORT = 60300  # the hub: 60300 public, 60301 hub API, 60302 proxy API
-BASE = 60310  # learners' databases: 60310-60312, 60320-60322, ...
+
+
+def _pick_block(span=100):
+    """A block of ports below the kernel's ephemeral range where every port can be bound now (a
+    fixed port inside that range was once held by an outgoing connection while the proxy started:
+    EADDRINUSE). Scans down from 30300."""
+    from dbworkbook.servers import ephemeral_ports, port_free
+
+    top = min(30300, ephemeral_ports().start - span)
+    for start in range(top, 10000, -span):
+        if all(port_free(p) for p in range(start, start + span)):
+            return start
+    raise RuntimeError("no free block of ports below the ephemeral range")
+
+
+PORT = _pick_block()  # the hub: PORT public, PORT+1 hub API, PORT+2 proxy API
+BASE = PORT + 10  # learners' databases: BASE..BASE+2, BASE+10..BASE+12, ...; BASE+90.. the provision test
 LEARNERS = ["ada", "grace", "linus", "barbara"]
 PASSWORD = "correct horse battery"
 
@@ -491,7 +506,7 @@ def test_three_learners_each_with_their_own_databases(template, tmp_path):
         marks = {"hub answers": time.monotonic() - t0}
         text = (tmp_path / "hub.log").read_text()
         assert "'Ada' is a duplicate of line 1" in text and "'no way' is not a valid name" in text
-        assert "barbara's ports 60340 are held by another program" in text
+        assert f"barbara's ports {BASE + 30} are held by another program" in text
         if AS_ROOT:
             assert f"Each learner runs as their own account ({PREFIX}ada, {PREFIX}grace" in text, text[-2000:]
         else:

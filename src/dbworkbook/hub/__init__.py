@@ -1,6 +1,6 @@
 """``make hub``: JupyterHub for a room of learners on one machine, each with their own databases.
 
-    python -m dbworkbook hub LEARNERS_FILE [--ip 127.0.0.1] [--port 8000] [--base-port 60000]
+    python -m dbworkbook hub LEARNERS_FILE [--ip 127.0.0.1] [--port 8000] [--base-port 20000]
 
 Every learner on the list (one name a line) gets, when they sign in and start their server:
 
@@ -135,12 +135,12 @@ def plan(names: list[str], base_port: int, hub_dir: Path) -> list[Learner]:
 def ports_in_use(learner: Learner, ours: bool = True) -> list[int]:
     """The learner's ports another program holds (ours=True skips ports the learner's own running
     servers hold)."""
-    from ..servers import ALL, port_in_use
+    from ..servers import ALL, port_free
 
     busy = []
     cfg = learner_settings(learner, credentials=False)
     for name, port in learner.ports.items():
-        if port_in_use(port):
+        if not port_free(port):
             if ours and ALL[name](cfg).pid() is not None:
                 continue
             busy.append(port)

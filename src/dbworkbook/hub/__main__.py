@@ -41,7 +41,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("learners", nargs="?", default=None, help="text file: one learner name a line")
     p.add_argument("--ip", default="127.0.0.1", help="address the hub listens on (0.0.0.0 for a room)")
     p.add_argument("--port", type=int, default=8000, help="public port (the hub also uses the next two)")
-    p.add_argument("--base-port", type=int, default=60000, help="first learner database port (10 per learner)")
+    p.add_argument(
+        "--base-port",
+        type=int,
+        default=20000,
+        help="first learner database port (10 per learner); keep it below the ephemeral range (32768 on Linux)",
+    )
     p.add_argument("--hub-dir", default=None, help="hub folder (default .dbworkbook/hub)")
     p.add_argument("--template", default=None, help="seeded template folder (default ~/.cache/dbworkbook/...)")
     p.add_argument("--admin", action="append", default=[], help="an instructor's user name (admin)")
@@ -119,12 +124,23 @@ def run(args) -> int:
 
     port = args.port
     for p in (port, port + 1, port + 2):
-        if _servers.port_in_use(p):
+        if not _servers.port_free(p):
             print(
                 f"ERROR: port {p} is in use: the hub needs {port}-{port + 2} (public, hub API, proxy API). "
                 "Choose another --port."
             )
             return 2
+    # A fixed port inside the kernel's ephemeral range can be taken by any outgoing connection at
+    # any moment; then a server cannot listen there (seen once in CI: the proxy's port, EADDRINUSE).
+    eph = _servers.ephemeral_ports()
+    last = args.base_port + PORT_STRIDE * len(learners) - 1
+    inside = [f"{a}-{b}" for a, b in ((port, port + 2), (args.base_port, last)) if a <= eph.stop - 1 and b >= eph.start]
+    if inside:
+        print(
+            f"WARNING: ports {', '.join(inside)} lie in the range this machine gives outgoing connections "
+            f"({eph.start}-{eph.stop - 1}): any connection can hold one of them for a while, and a server "
+            "then fails to start there. Choose --port and --base-port below it."
+        )
     hub_dir.mkdir(parents=True, exist_ok=True)
     hub_dir.chmod(0o700)
     runtime = None

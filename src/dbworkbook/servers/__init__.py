@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Server, ServerError, Status, port_in_use, tail
+from .base import Server, ServerError, Status, ephemeral_ports, port_free, port_in_use, tail
 from .mongo import MongoServer
 from .postgres import PostgresServer
 from .redis import RedisServer
@@ -27,6 +27,8 @@ __all__ = [
     "Server",
     "ServerError",
     "Status",
+    "ephemeral_ports",
+    "port_free",
     "port_in_use",
     "servers",
     "tail",

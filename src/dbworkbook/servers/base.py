@@ -47,6 +47,32 @@ def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
+def port_free(port: int, host: str = "127.0.0.1") -> bool:
+    """True when a server could listen on host:port now. Nothing accepts connections there, and no
+    socket holds it: an outgoing connection can hold any port inside the kernel's ephemeral range
+    (see ephemeral_ports), which a connection test alone does not see."""
+    if port_in_use(port, host):
+        return False
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers do: TIME_WAIT is no conflict
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def ephemeral_ports() -> range:
+    """The ports the kernel hands to outgoing connections (Linux: net.ipv4.ip_local_port_range;
+    elsewhere the IANA range 49152-65535). A server on a fixed port inside it can fail to start
+    whenever an outgoing connection happens to hold that port."""
+    try:
+        low, high = (int(x) for x in Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    except (OSError, ValueError):
+        low, high = 49152, 65535
+    return range(low, high + 1)
+
+
 def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -142,6 +168,24 @@ class Server:
                 f"Port {self.port} is already in use by another program, so {self.label} cannot "
                 f"start there. Stop that program, or choose another port for the workbook, e.g. "
                 f"`{var}={self.port + 1} make lab` (set it in every shell that uses the workbook)."
+            )
+        # Nothing listens there, but an outgoing connection may hold the port for a moment (any
+        # port inside the kernel's ephemeral range can be handed to one): wait for it to go.
+        deadline = time.monotonic() + 10
+        while not port_free(self.port) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if not port_free(self.port):
+            var = _settings.PORT_VARS[self.name]
+            eph = ephemeral_ports()
+            raise ServerError(
+                f"Port {self.port} is held by a connection of another program (nothing listens there, "
+                f"but a socket is bound to it), so {self.label} cannot start there. "
+                + (
+                    f"The port lies in the range the kernel gives outgoing connections ({eph.start}-{eph.stop - 1}); "
+                    if self.port in eph
+                    else ""
+                )
+                + f"try again in a minute, or choose another port, e.g. `{var}={self.port + 1} make lab`."
             )
         for folder in (self.pid_path.parent, self.log_path.parent):
             folder.mkdir(parents=True, exist_ok=True)
