@@ -9,7 +9,7 @@
 #   compat/compat.sh seed       seed them through DBWB_BACKEND=external (the MongoDB seed is shared
 #                               with the embedded state and verified, not reloaded)
 #   compat/compat.sh env        print the exports that point the workbook at them
-#   compat/compat.sh notebooks [NB...]  nbval --nbval-lax (errors only) over the notebooks
+#   compat/compat.sh notebooks [NB...]  `dbworkbook nbval --lax` (errors only) over the notebooks
 #   compat/compat.sh down       stop what `up` started
 #
 # Both servers run as unprivileged processes (as the system user `dbworkbook` when run as root,
@@ -207,8 +207,7 @@ cmd_notebooks() {
         log="$COMPAT_DIR/logs/$(basename "$nb" .ipynb).log"
         # One notebook at a time on this machine (timing asserts, server-wide settings).
         (eval "$(env_lines)"; cd "$ROOT" && env -u DBWB_STRICT_CHECKS PYTHONPATH="$ROOT/src" DBWB_PROGRESS=0 \
-            flock /tmp/dbwb-notebook.lock "$PY" -m pytest "$nb" --nbval-lax --nbval-current-env \
-            --nbval-cell-timeout 300 -p no:cacheprovider -q -o console_output_style=classic) >"$log" 2>&1
+            flock /tmp/dbwb-notebook.lock "$PY" -m dbworkbook nbval --lax "$nb" -q) >"$log" 2>&1
         local rc=$?
         say "$(basename "$nb"): $(tail -1 "$log" | sed 's/=//g;s/^ *//;s/ *$//')"
         [ $rc = 0 ] || failed+=("$(basename "$nb")")

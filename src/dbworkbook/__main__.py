@@ -18,7 +18,7 @@ student          write the student edition to a folder of your choice (no update
 times [--markdown]  estimated minutes per notebook: core path and everything
 test [ARGS]      the linters, then every test and notebook under nbval (starts and stops the servers)
 lint             ruff check, ruff format --check and mypy (the dev extra)
-nbval [PATHS]    notebooks under nbval with the suite's flags (servers up and seeded)
+nbval [--lax] [PATHS]  notebooks under nbval with the suite's flags (servers up and seeded)
 """
 
 from __future__ import annotations
@@ -295,7 +295,7 @@ def cmd_nbval(args) -> int:
 
     paths = [a for a in args.pytest_args if not a.startswith("-")]
     extra = [a for a in args.pytest_args if a.startswith("-")]
-    return run_nbval(paths or None, extra)
+    return run_nbval(paths or None, extra, lax=args.lax)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -332,6 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_test)
     sub.add_parser("lint", help="ruff check, ruff format --check and mypy").set_defaults(func=cmd_lint)
     p = sub.add_parser("nbval", help="notebooks under nbval with the test suite's flags (servers up)")
+    p.add_argument("--lax", action="store_true", help="errors only: outputs are not compared")
     p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="notebooks (default: notebooks/) and pytest flags")
     p.set_defaults(func=cmd_nbval)
     sub.add_parser("workbook", help="create or update workbook/ (the learner's edition)").set_defaults(

@@ -68,9 +68,9 @@ def test_docker_lane_runs_every_notebook_lax_through_the_docker_backend():
     assert job["runs-on"].startswith("ubuntu")
     assert job["env"]["DBWB_BACKEND"] == "docker"
     runs = _runs(job)
-    assert runs.index("make docker-up") < runs.index("make seed") < runs.index("--nbval-lax")
-    nbval = next(s["run"] for s in job["steps"] if "--nbval-lax" in s.get("run", ""))
-    assert re.search(r"pytest notebooks\b", nbval) and "--nbval-sanitize-with" not in nbval
+    assert runs.index("make docker-up") < runs.index("make seed") < runs.index("nbval --lax")
+    nbval = next(s["run"] for s in job["steps"] if "nbval --lax" in s.get("run", ""))
+    assert re.search(r"-m dbworkbook nbval --lax notebooks\b", nbval)
     assert any(s.get("if") == "always()" and "docker-down" in s.get("run", "") for s in job["steps"])
 
 
@@ -91,7 +91,7 @@ def test_compat_script_is_valid_bash_and_documents_itself():
         "PG_VERSION=15",
         "postgresql-$PG_VERSION",
         "redis-server",
-        "--nbval-lax",
+        "dbworkbook nbval --lax",
         "DBWB_BACKEND=external",
         "cannot be reached",
         "flock /tmp/dbwb-notebook.lock",
@@ -117,3 +117,14 @@ def test_compat_lane_passes_with_one_line_when_the_registry_cannot_be_reached(tm
     lines = (result.stdout + result.stderr).strip().splitlines()
     assert result.returncode == 0 and len(lines) == 1, result.stdout + result.stderr
     assert "skipped" in lines[0] and ("cannot be reached" in lines[0] or "needs root" in lines[0])
+
+
+def test_the_lax_nbval_flags_live_in_testrun_only():
+    """One place for nbval's flags: the docker lane and the compat lane call `dbworkbook nbval --lax`."""
+    from dbworkbook import testrun
+
+    lax = testrun.nbval_command(("notebooks",), lax=True)
+    assert "--nbval-lax" in lax and "--nbval" not in lax and "--nbval-sanitize-with" not in lax
+    assert "--nbval" in testrun.nbval_command(("notebooks",)) and "--nbval-lax" not in testrun.nbval_command()
+    for path in (".github/workflows/ci.yml", "compat/compat.sh", "Makefile"):
+        assert "--nbval" not in (ROOT / path).read_text(), f"{path} spells nbval flags of its own"
