@@ -132,15 +132,9 @@ def run(args) -> int:
             return 2
     # A fixed port inside the kernel's ephemeral range can be taken by any outgoing connection at
     # any moment; then a server cannot listen there (seen once in CI: the proxy's port, EADDRINUSE).
-    eph = _servers.ephemeral_ports()
-    last = args.base_port + PORT_STRIDE * len(learners) - 1
-    inside = [f"{a}-{b}" for a, b in ((port, port + 2), (args.base_port, last)) if a <= eph.stop - 1 and b >= eph.start]
-    if inside:
-        print(
-            f"WARNING: ports {', '.join(inside)} lie in the range this machine gives outgoing connections "
-            f"({eph.start}-{eph.stop - 1}): any connection can hold one of them for a while, and a server "
-            "then fails to start there. Choose --port and --base-port below it."
-        )
+    warning = ephemeral_warning(port, args.base_port, len(learners), _servers.ephemeral_ports())
+    if warning:
+        print(warning)
     hub_dir.mkdir(parents=True, exist_ok=True)
     hub_dir.chmod(0o700)
     runtime = None
@@ -208,6 +202,20 @@ def run(args) -> int:
     except KeyboardInterrupt:
         proc.terminate()
         return proc.wait()
+
+
+def ephemeral_warning(port: int, base_port: int, learners: int, eph: range) -> str | None:
+    """A warning when the hub's ports or the learners' database ports overlap the kernel's
+    ephemeral range (see servers.ephemeral_ports), else None."""
+    last = base_port + PORT_STRIDE * learners - 1
+    inside = [f"{a}-{b}" for a, b in ((port, port + 2), (base_port, last)) if a <= eph.stop - 1 and b >= eph.start]
+    if not inside:
+        return None
+    return (
+        f"WARNING: ports {', '.join(inside)} lie in the range this machine gives outgoing connections "
+        f"({eph.start}-{eph.stop - 1}): any connection can hold one of them for a while, and a server "
+        "then fails to start there. Choose --port and --base-port below it."
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
