@@ -12,8 +12,9 @@ learner 1's credentials file and cannot signal learner 1's database servers, tha
 Jupyter server and databases run as their own account, and that ``--remove-accounts`` leaves no
 account or home behind. Not root: the shared-account mode, with its one-line warning.
 
-Uses its own ports (a free block below the ephemeral range) and a temporary hub folder; never the shared servers. Needs the `hub`
-extra (JupyterHub) and npm (for configurable-http-proxy), else it is skipped. The learners start
+Uses its own ports (a free block below the ephemeral range) and a temporary hub folder; never the
+shared servers. Needs the `hub` extra (JupyterHub) and npm (for configurable-http-proxy), else it
+is skipped. The learners start
 from the seeded template (~/.cache/dbworkbook/hub-template-small): the first run on a machine seeds
 it once (about a minute and a half more); later runs take about a minute and a half.
 """
@@ -40,6 +41,7 @@ import pytest
 
 from dbworkbook import hub, settings
 from dbworkbook.hub import accounts
+from dbworkbook.servers import ephemeral_ports, port_free, port_in_use
 
 try:
     import firstuseauthenticator  # noqa: F401
@@ -58,8 +60,6 @@ def _pick_block(span=100):
     """A block of ports below the kernel's ephemeral range where every port can be bound now (a
     fixed port inside that range was once held by an outgoing connection while the proxy started:
     EADDRINUSE). Scans down from 30300."""
-    from dbworkbook.servers import ephemeral_ports, port_free
-
     top = min(30300, ephemeral_ports().start - span)
     for start in range(top, 10000, -span):
         if all(port_free(p) for p in range(start, start + span)):
@@ -71,11 +71,6 @@ PORT = _pick_block()  # the hub: PORT public, PORT+1 hub API, PORT+2 proxy API
 BASE = PORT + 10  # learners' databases: BASE..BASE+2, BASE+10..BASE+12, ...; BASE+90.. the provision test
 LEARNERS = ["ada", "grace", "linus", "barbara"]
 PASSWORD = "correct horse battery"
-
-
-def _free(port):
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) != 0
 
 
 def _alive(pid):
@@ -374,7 +369,7 @@ def test_provision_gives_a_learner_their_own_credentials(tmp_path, monkeypatch):
     import redis as redis_py
 
     ports = {"postgres": BASE + 90, "mongo": BASE + 91, "redis": BASE + 92}
-    if not all(_free(p) for p in ports.values()):
+    if not all(port_free(p) for p in ports.values()):
         pytest.skip("ports in use")
     state = tmp_path / "learner" / ".dbworkbook"
     try:
@@ -445,7 +440,7 @@ def test_provision_gives_a_learner_their_own_credentials(tmp_path, monkeypatch):
 def test_three_learners_each_with_their_own_databases(template, tmp_path):
     t0 = time.monotonic()
     for port in [PORT, PORT + 1, PORT + 2] + [BASE + 10 * i + k for i in range(len(LEARNERS)) for k in range(3)]:
-        if not _free(port):
+        if not port_free(port):
             pytest.skip(f"port {port} is in use on this machine")
     learners_file = tmp_path / "learners.txt"
     learners_file.write_text("\n".join([*LEARNERS, "Ada", "no way"]) + "\n")
@@ -669,7 +664,7 @@ def test_three_learners_each_with_their_own_databases(template, tmp_path):
     if AS_ROOT:
         assert f"Removed 4 learner account(s) this hub created: {PREFIX}ada" in removal.stdout, removal.stdout
         assert not accounts.runtime_root(hub_dir).exists()
-    assert all(_free(p) for p in (PORT, PORT + 1, PORT + 2))
+    assert not any(port_in_use(p) for p in (PORT, PORT + 1, PORT + 2))
     marks["hub stopped"], marks["accounts removed"] = hub_stopped, removed_at
     print(removal.stdout.strip())
     print(f"hub test took {time.monotonic() - t0:.0f} s: " + ", ".join(f"{k} {v:.0f} s" for k, v in marks.items()))

@@ -20,18 +20,13 @@ import time
 from . import settings as _settings
 from .servers import ServerError, servers
 
-NBVAL_ARGS = [
-    "--nbval",
-    "--nbval-current-env",
-    "--nbval-sanitize-with",
-    "tests/nbval_sanitize.cfg",
-    "--nbval-cell-timeout",
-    "300",
-]
-
+# What both kinds of run share: the project's kernel, and a cell timeout for a slow machine.
+NBVAL_COMMON = ["--nbval-current-env", "--nbval-cell-timeout", "300"]
+# Outputs compared, after tests/nbval_sanitize.cfg's rules: what `make test` runs.
+NBVAL_ARGS = ["--nbval", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg", *NBVAL_COMMON]
 # Errors only (`nbval --lax`): outputs are not compared, so no sanitizer; for servers whose output
 # legitimately differs (the compat lane's PostgreSQL 15 / Redis 7, the official images in CI).
-NBVAL_LAX_ARGS = ["--nbval-lax", "--nbval-current-env", "--nbval-cell-timeout", "300"]
+NBVAL_LAX_ARGS = ["--nbval-lax", *NBVAL_COMMON]
 
 
 # What the linters read: the package, the tests (ruff's settings are in pyproject.toml; mypy's
